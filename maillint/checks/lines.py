@@ -1,0 +1,330 @@
+"""LN: lines and octets, over the raw message (header section and body alike).
+
+These rules look at octets, not at a parsed structure, so they scan the data
+with C-speed primitives (``bytes.count``, compiled regexes, ``max(map(len))``)
+and touch Python per line only where a line is already known to be suspect.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterator, Mapping
+
+from maillint.checks.examples import BODY, HEAD, message
+from maillint.findings import Hit, Severity
+from maillint.parse import ParsedMessage
+from maillint.registry import rule
+
+# C0 controls and DEL other than HTAB, LF, CR, and other than NUL (LN005) and
+# ESC in a body (ISO-2022-JP text is made of ESC sequences: the JP rules judge it).
+HEADER_CONTROL = re.compile(rb"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
+BODY_CONTROL = re.compile(rb"[\x01-\x08\x0b\x0c\x0e-\x1a\x1c-\x1f\x7f]")
+# A bare LF (not preceded by CR) and a bare CR (not followed by LF).
+BARE_LF = re.compile(rb"(?<!\r)\n")
+BARE_CR = re.compile(rb"\r(?!\n)")
+# A line holding a single dot, with the line breaks around it: CRLF on both
+# sides is the real end-of-data marker (dot-stuffed by a correct client); any
+# other combination is a look-alike that MTAs disagree on (SMTP smuggling).
+LONE_DOT = re.compile(rb"(\r\n|\n|\r)\.(?=(\r\n|\n|\r))")
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _long_lines(message: ParsedMessage, limit: int) -> Iterator[int]:
+    """Indexes of lines whose content exceeds ``limit`` octets."""
+    raw_lines = message.source.raw_lines
+    # +2: a terminator is at most two octets; the exact check follows.
+    if not raw_lines or max(map(len, raw_lines)) <= limit:
+        return
+    for index, raw in enumerate(raw_lines):
+        if len(raw) > limit and len(raw.rstrip(b"\r\n")) > limit:
+            yield index
+
+
+@rule(
+    "LN001",
+    "line-too-long",
+    severity="error",
+    summary="a line longer than 998 octets, not counting CRLF",
+    params={"max-octets": 998},
+    references=("RFC 5322 2.1.1", "RFC 5321 4.5.3.1.6"),
+    bad=message(body=b"x" * 1200 + b"\r\n"),
+    good=message(body=b"x" * 70 + b"\r\n" + b"x" * 70 + b"\r\n"),
+)
+def line_too_long(message: ParsedMessage, params: Mapping[str, object]) -> Iterator[Hit]:
+    """What it does: reports every line longer than 998 octets, at column 999.
+
+    Why it matters: RFC 5322 2.1.1 says each line MUST be no more than 998
+    characters, not counting the CRLF. SMTP servers may reject such a message,
+    and many relays wrap or truncate the line, corrupting the text or an
+    encoded attachment. Encode the body (quoted-printable or base64) or wrap it.
+    """
+    limit = int(params["max-octets"])
+    source = message.source
+    for index in _long_lines(message, limit):
+        line = source.line(index)
+        yield Hit(
+            line.start + limit,
+            f"line is {len(line.content)} octets (limit {limit})",
+        )
+
+
+@rule(
+    "LN002",
+    "line-over-78",
+    severity="warning",
+    summary="a line longer than 78 characters, not counting CRLF",
+    params={"max-chars": 78},
+    references=("RFC 5322 2.1.1",),
+    bad=message(body=b"y" * 100 + b"\r\n"),
+    good=message(body=b"y" * 78 + b"\r\n"),
+)
+def line_over_78(message: ParsedMessage, params: Mapping[str, object]) -> Iterator[Hit]:
+    """What it does: reports lines longer than 78 characters. In the body of a
+    text message with a declared charset, characters are counted in that
+    charset (a UTF-8 line of 40 kanji is 120 octets but 40 characters);
+    elsewhere, octets.
+
+    Why it matters: RFC 5322 2.1.1 says lines SHOULD be no more than 78
+    characters, so that they display on every reader without wrapping. Many
+    readers wrap or scroll such lines, and some receivers fold them.
+    """
+    limit = int(params["max-chars"])
+    source = message.source
+    charset = message.content_charset()
+    body_start = message.header.body_start
+    for index in _long_lines(message, limit):
+        line = source.line(index)
+        length = len(line.content)
+        column = limit
+        if charset and index >= body_start:
+            try:
+                text = codecs.decode(line.content, charset, "replace")
+            except LookupError:
+                text = None
+            if text is not None:
+                if len(text) <= limit:
+                    continue
+                length = len(text)
+                column = len(codecs.encode(text[:limit], charset, "replace"))
+        unit = "characters" if charset and index >= body_start else "octets"
+        yield Hit(line.start + column, f"line is {length} {unit} (limit {limit})")
+
+
+@rule(
+    "LN003",
+    "bare-lf",
+    severity="error",
+    summary="LF not preceded by CR (reported once per message, with the count)",
+    references=("RFC 5322 2.3", "RFC 5321 2.3.8"),
+    bad=HEAD + b"\r\nline one\nline two\r\n",
+    good=message(),
+)
+def bare_lf(message: ParsedMessage, params: Mapping[str, object]) -> Iterator[Hit]:
+    """What it does: finds LF octets that are not part of a CRLF and reports
+    the first, with the count. A file whose every line ends in LF alone is in
+    the Unix storage form: then a single `info` finding says so, since the LF
+    becomes CRLF when the message is sent. Bytes given to the API, the SMTP
+    server and the smtplib wrapper are the wire form, where every bare LF is an
+    error.
+
+    Why it matters: RFC 5322 2.3 allows CR and LF only together, as CRLF. A
+    message that mixes CRLF and bare LF is read differently by different
+    receivers (lines joined, headers ending early), and bare LF is one half of
+    the SMTP smuggling attacks.
+    """
+    data = message.source.data
+    count = data.count(b"\n") - data.count(b"\r\n")
+    if count == 0:
+        return
+    first = BARE_LF.search(data)
+    assert first is not None
+    if message.form == "stored":
+        yield Hit(
+            first.start(),
+            f"file is in Unix storage form: {_plural(count, 'line')} end in LF alone "
+            "(they become CRLF when sent)",
+            cap=Severity.INFO,
+        )
+        return
+    yield Hit(first.start(), f"{_plural(count, 'bare LF')} (LF without CR), first here")
+
+
+@rule(
+    "LN004",
+    "bare-cr",
+    severity="error",
+    summary="CR not followed by LF (reported once per message, with the count)",
+    references=("RFC 5322 2.3",),
+    bad=HEAD + b"\r\nline one\rline two\r\n",
+    good=message(),
+)
+def bare_cr(message: ParsedMessage, params: Mapping[str, object]) -> Iterator[Hit]:
+    """What it does: finds CR octets that are not followed by LF and reports
+    the first, with the count.
+
+    Why it matters: RFC 5322 2.3 allows CR only as part of CRLF. Receivers
+    disagree on whether a lone CR ends a line (old Mac files) or is text, so a
+    header may end early or swallow the next one.
+    """
+    data = message.source.data
+    count = data.count(b"\r") - data.count(b"\r\n")
+    if count == 0:
+        return
+    first = BARE_CR.search(data)
+    assert first is not None
+    yield Hit(first.start(), f"{_plural(count, 'bare CR')} (CR without LF), first here")
+
+
+@rule(
+    "LN005",
+    "nul-octet",
+    severity="error",
+    summary="a NUL octet anywhere in the message",
+    references=("RFC 5322 2.3", "RFC 5322 4.1"),
+    bad=message(body=b"before\x00after\r\n"),
+    good=message(),
+)
+def nul_octet(message: ParsedMessage, params: Mapping[str, object]) -> Iterator[Hit]:
+    """What it does: reports the first NUL octet, with the count of all.
+
+    Why it matters: RFC 5322 excludes NUL from message text. Programs written
+    in C treat it as the end of a string: MTAs and filters have truncated
+    messages at a NUL, or crashed on it. Binary data belongs in a base64 part.
+    """
+    data = message.source.data
+    count = data.count(b"\x00")
+    if count:
+        lines = len({message.source.line_index_at(m.start()) for m in re.finditer(b"\x00", data)})
+        where = f" on {_plural(lines, 'line')}" if lines > 1 else ""
+        yield Hit(data.find(b"\x00"), f"{_plural(count, 'NUL octet')}{where}, first here")
+
+
+@rule(
+    "LN006",
+    "control-character",
+    severity="warning",
+    summary="a C0 control or DEL other than HTAB, CR, LF (info in a body)",
+    references=("RFC 5322 3.2.5", "RFC 5322 4.1"),
+    bad=message(extra=b"X-Note: bell\x07here\r\n"),
+    good=message(extra=b"X-Note: tab\there\r\n"),
+)
+def control_character(message: ParsedMessage, params: Mapping[str, object]) -> Iterator[Hit]:
+    """What it does: reports C0 control characters and DEL (other than HTAB,
+    CR and LF; NUL is LN005) in header fields, once per field, and in the body
+    once per message as `info`. ESC in a body is left to the JP rules, since
+    ISO-2022-JP text is made of escape sequences; in a header field ESC is
+    reported (raw ISO-2022-JP must be RFC 2047-encoded there).
+
+    Why it matters: RFC 5322 allows controls only in obsolete syntax; they are
+    invisible, confuse terminals and parsers, and are a common sign of a
+    message built by concatenating binary data.
+    """
+    header = message.header
+    for field in header.fields:
+        found = HEADER_CONTROL.search(field.value)
+        if found:
+            count = len(HEADER_CONTROL.findall(field.value))
+            octet = found.group()[0]
+            yield Hit(
+                field.offset_of(found.start()),
+                f"control character 0x{octet:02X} in {field.name}"
+                + (f" ({count} in this field)" if count > 1 else ""),
+                field=field.name,
+            )
+    body = message.source.data[message.body_offset :]
+    found = BODY_CONTROL.search(body)
+    if found:
+        count = len(BODY_CONTROL.findall(body))
+        yield Hit(
+            message.body_offset + found.start(),
+            f"{_plural(count, 'control character')} in the body, first 0x{found.group()[0]:02X}",
+            cap=Severity.INFO,
+        )
+
+
+@rule(
+    "LN007",
+    "smtp-smuggling-sequence",
+    severity="error",
+    summary="an end-of-data look-alike such as <LF>.<LF> or <CR><LF>.<LF>",
+    references=("RFC 5321 4.1.1.4", "SMTP smuggling, SEC Consult 2023"),
+    bad=message(body=b"text\n.\r\nMAIL FROM:<evil@example.net>\r\n"),
+    good=message(body=b"text\r\n..dot-stuffed\r\n"),
+)
+def smtp_smuggling(message: ParsedMessage, params: Mapping[str, object]) -> Iterator[Hit]:
+    """What it does: reports a line made of a single dot where one of the line
+    breaks around it is not CRLF: `<LF>.<LF>`, `<LF>.<CR><LF>`, `<CR><LF>.<LF>`,
+    `<CR>.<CR><LF>` and the like. In a file in the Unix storage form, `<LF>.<LF>`
+    is an ordinary lone-dot line (LN008's business) and is not reported.
+
+    Why it matters: SMTP ends the data with `<CRLF>.<CRLF>`. Servers disagree on
+    whether these look-alikes end it too, so the text after one can be read by
+    the next hop as new SMTP commands: a second, forged message (SMTP
+    smuggling, CVE-2023-51764 and others).
+    """
+    stored = message.form == "stored"
+    for match in LONE_DOT.finditer(message.source.data):
+        before, after = match.group(1), match.group(2)
+        if before == after == b"\r\n" or (stored and before == after == b"\n"):
+            continue
+        yield Hit(
+            match.start(1) + len(before),
+            f"lone dot between {_name_break(before)} and {_name_break(after)} "
+            "looks like the end of SMTP data",
+        )
+
+
+def _name_break(sequence: bytes) -> str:
+    return {b"\r\n": "<CR><LF>", b"\n": "<LF>", b"\r": "<CR>"}[sequence]
+
+
+@rule(
+    "LN008",
+    "leading-dot-line",
+    severity="info",
+    summary="a body line that starts with '.'",
+    references=("RFC 5321 4.5.2",),
+    bad=message(body=b"Hello\r\n.signature\r\n"),
+    good=message(body=b"Hello\r\n signature\r\n"),
+)
+def leading_dot_line(message: ParsedMessage, params: Mapping[str, object]) -> Iterator[Hit]:
+    """What it does: reports body lines that start with a dot.
+
+    Why it matters: harmless when the SMTP client dot-stuffs (RFC 5321 4.5.2
+    doubles the dot on the wire and the server removes it), but a hand-written
+    client that does not loses the dot, or ends the message at a line holding
+    only a dot.
+    """
+    source = message.source
+    for index in range(message.header.body_start, len(source)):
+        if source.raw_lines[index][:1] == b".":
+            yield Hit(source.starts[index], "body line starts with '.'")
+
+
+@rule(
+    "LN009",
+    "missing-final-newline",
+    severity="info",
+    summary="the message does not end with CRLF",
+    references=("RFC 5322 2.1", "RFC 5321 4.1.1.4"),
+    bad=HEAD + b"\r\nno newline at the end",
+    good=message(body=BODY),
+)
+def missing_final_newline(message: ParsedMessage, params: Mapping[str, object]) -> Iterator[Hit]:
+    """What it does: reports a message whose last line has no line break (in
+    the Unix storage form, no LF).
+
+    Why it matters: SMTP clients must add a CRLF before the terminating dot,
+    and not all do; a last line without one can be joined to the dot, and the
+    end of data is never seen.
+    """
+    data = message.source.data
+    if not data:
+        return
+    ending = b"\n" if message.form == "stored" else b"\r\n"
+    if not data.endswith(ending):
+        yield Hit(len(data), "message does not end with a line break")

@@ -1,0 +1,78 @@
+"""Findings: what a rule reports, and the severities they carry.
+
+A rule yields ``Hit``s (an offset and a message); the engine turns them into
+``Finding``s, stamping code, name and severity from the registry and the
+profile and computing line and column in one place.  Keeping the two apart
+means a rule never decides its own severity and never computes positions.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass
+
+
+class Severity(enum.IntEnum):
+    """Ordered so that ``max()`` and comparisons mean "worse than"."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        """Read a severity name as written in profiles and on the command line."""
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(
+                f"unknown severity {text!r} (expected error, warning or info)"
+            ) from None
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One problem as a rule sees it: where (byte offset) and what.
+
+    ``cap`` lowers the severity for this hit only (the finding gets the lower
+    of the profile's severity and ``cap``): a control character is a warning in
+    a header but only worth knowing in a body; a bare LF in a Unix-form file is
+    information, not an error.  A profile can still lower any rule further.
+    """
+
+    offset: int
+    message: str
+    field: str | None = None
+    part: str | None = None
+    cap: Severity | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A located, classified problem in one message.
+
+    ``line`` and ``column`` are 1-based; the column counts octets, the only unit
+    that is unambiguous in a message whose charset may be unknown or wrong.
+    ``offset`` is the 0-based byte offset in the input file (for an mbox, in
+    the whole file, like ``line``).
+    """
+
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    line: int
+    column: int
+    offset: int
+    path: str
+    field: str | None = None
+    part: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """The machine form every output format starts from."""
+        data = asdict(self)
+        data["severity"] = str(self.severity)
+        return data

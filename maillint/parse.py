@@ -1,0 +1,235 @@
+"""Split a raw message into its header fields and body, keeping every position.
+
+The stdlib ``email`` parser throws positions away and quietly repairs what it
+cannot read, so the header section is parsed here: each field keeps its raw
+lines, its span and a map from its unfolded value back to file offsets.  The
+parser never fails: what it cannot read it records (stray lines, a leading
+continuation, a missing separator) for the HD rules to report.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from email.message import Message as _StdMessage
+
+from maillint.source import Source
+
+# A line that starts a header field: a name (any octets but colon and white
+# space; HD001 judges which of them are allowed), optional white space (the
+# obsolete form of RFC 5322 4.5, HD005) and a colon.
+FIELD_START = re.compile(rb"([^:\x20\t\r\n]*)([ \t]*):")
+# A field start whose name is all printable US-ASCII (RFC 5322 2.2): used to
+# decide whether a line without colon is a stray line inside the header
+# section or the start of a body that lacks its separating empty line.
+VALID_FIELD_START = re.compile(rb"[\x21-\x39\x3b-\x7e]+[ \t]*:")
+WSP = b" \t"
+
+
+@dataclass
+class HeaderField:
+    """One header field with its raw lines, span and unfolded value.
+
+    ``value`` is the field body after the colon, unfolded as RFC 5322 3.2.2
+    says (the line breaks removed, nothing else).  ``pieces`` maps it back to
+    the file: for each raw line, the index in ``value`` where the line's text
+    starts and the message offset of that text.
+    """
+
+    name: str
+    raw_name: bytes
+    first_line: int
+    last_line: int
+    start: int
+    end: int
+    colon: int
+    value: bytes
+    pieces: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        """The name as compared: field names are case-insensitive."""
+        return self.name.lower()
+
+    @property
+    def value_offset(self) -> int:
+        """Offset of the first octet after the colon."""
+        return self.colon + 1
+
+    def offset_of(self, index: int) -> int:
+        """Message offset of the octet at ``index`` of the unfolded value."""
+        position = max(bisect_right(self.pieces, (index, float("inf"))) - 1, 0)
+        value_index, offset = self.pieces[position]
+        return offset + (index - value_index)
+
+    def text(self) -> str:
+        """The unfolded value as text; octets above 127 kept as surrogates."""
+        return self.value.decode("ascii", "surrogateescape")
+
+
+@dataclass
+class HeaderSection:
+    """The header fields, and what was found around them.
+
+    ``body_start`` is the index of the first body line (``len(source)`` when
+    there is no body).  ``separator`` is the index of the empty line that ends
+    the section, ``None`` when there is none; then ``missing_separator_at`` is
+    the line where the body was taken to start, if any line was left.
+    """
+
+    fields: list[HeaderField]
+    stray_lines: list[int]
+    leading_continuation: int | None
+    separator: int | None
+    missing_separator_at: int | None
+    body_start: int
+
+    def get_all(self, name: str) -> list[HeaderField]:
+        """Every field of that name, in order (case-insensitive)."""
+        key = name.lower()
+        return [f for f in self.fields if f.key == key]
+
+    def get(self, name: str) -> HeaderField | None:
+        """The first field of that name, or None."""
+        key = name.lower()
+        return next((f for f in self.fields if f.key == key), None)
+
+
+@dataclass
+class ParsedMessage:
+    """A message as the rules see it: source, header section, line-ending form.
+
+    ``form`` is ``"wire"`` (every line must end in CRLF) or ``"stored"`` (a
+    file in the Unix storage convention, every line ending in LF).
+    """
+
+    source: Source
+    header: HeaderSection
+    form: str
+    path: str = "-"
+
+    @property
+    def body_offset(self) -> int:
+        """Offset of the first body octet (the end of the data if no body)."""
+        if self.header.body_start < len(self.source):
+            return self.source.starts[self.header.body_start]
+        return len(self.source.data)
+
+    def content_charset(self) -> str | None:
+        """The charset of a single-part message's text, if declared.
+
+        Used to count LN002 in characters rather than octets.  Multipart bodies
+        get their own parts' charsets once the MIME tree exists.
+        """
+        content_type = self.header.get("content-type")
+        if content_type is None:
+            return None
+        std = _StdMessage()
+        try:
+            std["Content-Type"] = content_type.value.decode("ascii", "replace")
+            if std.get_content_maintype() != "text":
+                return None
+            return std.get_content_charset()
+        except Exception:  # noqa: BLE001 - a broken header is MM002's business, not ours
+            return None
+
+
+def _find_separator(source: Source) -> int | None:
+    """Index of the first empty line, or None."""
+    for index, raw in enumerate(source.raw_lines):
+        if raw in (b"\r\n", b"\n", b"\r"):
+            return index
+    return None
+
+
+def _last_field_start(source: Source, stop: int) -> int:
+    """Index of the last line before ``stop`` that starts a valid field, or -1."""
+    for index in range(stop - 1, -1, -1):
+        if VALID_FIELD_START.match(source.raw_lines[index]):
+            return index
+    return -1
+
+
+def _join_values(fields: list[HeaderField], chunks: list[list[bytes]]) -> None:
+    """Unfold: each field's value is its lines' texts without the line breaks."""
+    for header_field, texts in zip(fields, chunks, strict=True):
+        header_field.value = b"".join(texts)
+
+
+def parse_header(source: Source) -> HeaderSection:
+    """Split the header section into fields, tolerating every malformation.
+
+    A line without colon inside the header section is a stray line (HD002)
+    when a valid field follows it before the empty line; otherwise the body
+    starts there without its separator (HD007).  With no empty line at all,
+    the first line that is neither a field nor a continuation starts the body.
+    """
+    separator = _find_separator(source)
+    stop = separator if separator is not None else len(source)
+    last_field = _last_field_start(source, stop) if separator is not None else -1
+
+    fields: list[HeaderField] = []
+    chunks: list[list[bytes]] = []  # the raw texts of each field, joined once at the end
+    stray: list[int] = []
+    leading: int | None = None
+    current: HeaderField | None = None
+    lines = source.raw_lines
+    for index in range(stop):
+        raw = lines[index]
+        start = source.starts[index]
+        content = raw.rstrip(b"\r\n")
+        if raw[:1] in (b" ", b"\t"):
+            if current is None:
+                leading = index if leading is None else leading
+                continue
+            current.pieces.append((current.pieces[-1][0] + len(chunks[-1][-1]), start))
+            chunks[-1].append(content)
+            current.last_line = index
+            current.end = start + len(raw)
+            continue
+        match = FIELD_START.match(content)
+        if match is None:
+            if index < last_field:
+                stray.append(index)
+                current = None
+                continue
+            _join_values(fields, chunks)
+            return HeaderSection(fields, stray, leading, None, index, index)
+        colon = start + match.end() - 1
+        current = HeaderField(
+            name=match.group(1).decode("latin-1"),
+            raw_name=match.group(1),
+            first_line=index,
+            last_line=index,
+            start=start,
+            end=start + len(raw),
+            colon=colon,
+            value=b"",
+            pieces=[(0, colon + 1)],
+        )
+        fields.append(current)
+        chunks.append([content[match.end() :]])
+    _join_values(fields, chunks)
+    if separator is None:
+        return HeaderSection(fields, stray, leading, None, None, len(source))
+    return HeaderSection(fields, stray, leading, separator, None, separator + 1)
+
+
+def detect_form(data: bytes) -> str:
+    """``"stored"`` when every line ends in a bare LF (no CR at all), else ``"wire"``."""
+    return "stored" if b"\n" in data and b"\r" not in data else "wire"
+
+
+def parse(
+    data: bytes,
+    *,
+    line_endings: str = "wire",
+    path: str = "-",
+    first_line: int = 1,
+    base_offset: int = 0,
+) -> ParsedMessage:
+    """Parse raw octets. ``line_endings`` is ``wire``, ``stored`` or ``auto``."""
+    source = Source(data, first_line=first_line, base_offset=base_offset)
+    form = detect_form(data) if line_endings == "auto" else line_endings
+    return ParsedMessage(source, parse_header(source), form, path)
