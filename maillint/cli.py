@@ -16,7 +16,7 @@ import click
 
 from maillint import __version__
 from maillint.config import FAIL_ON, LINE_ENDINGS, Config, find_config, load_config
-from maillint.explain import explain, find_rule
+from maillint.explain import explain, find_rule, rules_table
 from maillint.findings import Severity
 from maillint.profiles import ProfileError, list_profiles
 from maillint.registry import all_rules
@@ -167,7 +167,7 @@ def check(
         except OSError as exc:
             _fail(f"{output}: cannot write: {exc.strerror or exc}")
     else:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=render_options.color)  # click strips ANSI otherwise
     for error in results.errors:
         click.echo(f"maillint: error: {error.path}: {error.message}", err=True)
     if results.errors:
@@ -176,8 +176,12 @@ def check(
 
 
 @main.command("rules")
-def rules_command() -> None:
+@click.option("--markdown", is_flag=True, help="As the Markdown table the README carries.")
+def rules_command(markdown: bool) -> None:
     """List every rule: code, default severity, name and summary."""
+    if markdown:
+        click.echo(rules_table(), nl=False)
+        return
     for rule in all_rules().values():
         click.echo(f"{rule.code}  {str(rule.severity):<7}  {rule.name:<34}  {rule.summary}")
 
