@@ -62,7 +62,7 @@ def test_default_profile_lists_every_rule_as_declared():
     data = tomllib.loads((rules_dir() / "default.toml").read_text(encoding="utf-8"))
     assert "extends" not in data
     table = data["rules"]
-    assert sorted(table) == sorted(RULES), "run scripts/sync_default_profile.py"
+    assert sorted(table) == sorted(RULES), "run scripts/sync_generated.py"
     for code, rule in RULES.items():
         entry = dict(table[code])
         assert entry.pop("severity") == str(rule.severity), code
@@ -71,4 +71,4 @@ def test_default_profile_lists_every_rule_as_declared():
 
 def test_readme_rule_table_is_current():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert rules_table() in readme, "regenerate the README rule table: maillint rules --markdown"
+    assert rules_table() in readme, "run scripts/sync_generated.py"
