@@ -169,7 +169,7 @@ def test_select_ignore_and_unknown_code(files):
 def test_statistics_and_quiet(files):
     path = str(files / "long.eml")
     result = invoke("check", "--statistics", path, path)
-    assert "      2  LN001  [error] line-too-long" in result.stdout.splitlines()
+    assert "      2  LN001  line-too-long" in result.stdout.splitlines()
     quiet = invoke("check", "-q", path)
     assert "Found" not in quiet.stdout and quiet.exit_code == 1
 

@@ -49,12 +49,11 @@ def summary(results: Results) -> str:
 
 
 def statistics(results: Results) -> list[str]:
-    """Per-code counts, most frequent first."""
+    """Per-code counts, most frequent first (no severity: a rule's findings may differ in it)."""
     registry = all_rules()
     lines = []
     for code, number in sorted(results.code_counts().items(), key=lambda kv: (-kv[1], kv[0])):
-        rule = registry[code]
-        lines.append(f"{number:>7}  {code}  [{rule.severity}] {rule.name}")
+        lines.append(f"{number:>7}  {code}  {registry[code].name}")
     return lines
 
 
