@@ -12,9 +12,13 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from email.message import Message as _StdMessage
 
 from maillint.source import Source
+
+if TYPE_CHECKING:
+    from maillint.mime import Part
 
 # A line that starts a header field: a name (any octets but colon and white
 # space; HD001 judges which of them are allowed), optional white space (the
@@ -108,6 +112,17 @@ class ParsedMessage:
     header: HeaderSection
     form: str
     path: str = "-"
+    max_depth: int = 32
+    _mime: Part | None = None
+
+    @property
+    def mime(self) -> Part:
+        """The MIME tree, built on first use (LN and HD rules never need it)."""
+        if self._mime is None:
+            from maillint.mime import build_tree
+
+            self._mime = build_tree(self.source, self.header, self.max_depth)
+        return self._mime
 
     @property
     def body_offset(self) -> int:
@@ -135,17 +150,18 @@ class ParsedMessage:
             return None
 
 
-def _find_separator(source: Source) -> int | None:
-    """Index of the first empty line, or None."""
-    for index, raw in enumerate(source.raw_lines):
-        if raw in (b"\r\n", b"\n", b"\r"):
+def _find_separator(source: Source, start: int, stop: int) -> int | None:
+    """Index of the first empty line in ``[start, stop)``, or None."""
+    raw_lines = source.raw_lines
+    for index in range(start, stop):
+        if raw_lines[index] in (b"\r\n", b"\n", b"\r"):
             return index
     return None
 
 
-def _last_field_start(source: Source, stop: int) -> int:
-    """Index of the last line before ``stop`` that starts a valid field, or -1."""
-    for index in range(stop - 1, -1, -1):
+def _last_field_start(source: Source, start: int, stop: int) -> int:
+    """Index of the last line in ``[start, stop)`` that starts a valid field, or -1."""
+    for index in range(stop - 1, start - 1, -1):
         if VALID_FIELD_START.match(source.raw_lines[index]):
             return index
     return -1
@@ -157,7 +173,7 @@ def _join_values(fields: list[HeaderField], chunks: list[list[bytes]]) -> None:
         header_field.value = b"".join(texts)
 
 
-def parse_header(source: Source) -> HeaderSection:
+def parse_header(source: Source, start: int = 0, stop: int | None = None) -> HeaderSection:
     """Split the header section into fields, tolerating every malformation.
 
     A line without colon inside the header section is a stray line (HD002)
@@ -165,9 +181,10 @@ def parse_header(source: Source) -> HeaderSection:
     starts there without its separator (HD007).  With no empty line at all,
     the first line that is neither a field nor a continuation starts the body.
     """
-    separator = _find_separator(source)
-    stop = separator if separator is not None else len(source)
-    last_field = _last_field_start(source, stop) if separator is not None else -1
+    limit = len(source) if stop is None else stop
+    separator = _find_separator(source, start, limit)
+    stop = separator if separator is not None else limit
+    last_field = _last_field_start(source, start, stop) if separator is not None else -1
 
     fields: list[HeaderField] = []
     chunks: list[list[bytes]] = []  # the raw texts of each field, joined once at the end
@@ -175,18 +192,19 @@ def parse_header(source: Source) -> HeaderSection:
     leading: int | None = None
     current: HeaderField | None = None
     lines = source.raw_lines
-    for index in range(stop):
+    for index in range(start, stop):
         raw = lines[index]
-        start = source.starts[index]
+        offset = source.starts[index]
         content = raw.rstrip(b"\r\n")
         if raw[:1] in (b" ", b"\t"):
             if current is None:
-                leading = index if leading is None else leading
+                if not fields and not stray and leading is None:
+                    leading = index  # a continuation of nothing (after a stray line: of that)
                 continue
-            current.pieces.append((current.pieces[-1][0] + len(chunks[-1][-1]), start))
+            current.pieces.append((current.pieces[-1][0] + len(chunks[-1][-1]), offset))
             chunks[-1].append(content)
             current.last_line = index
-            current.end = start + len(raw)
+            current.end = offset + len(raw)
             continue
         match = FIELD_START.match(content)
         if match is None:
@@ -196,14 +214,14 @@ def parse_header(source: Source) -> HeaderSection:
                 continue
             _join_values(fields, chunks)
             return HeaderSection(fields, stray, leading, None, index, index)
-        colon = start + match.end() - 1
+        colon = offset + match.end() - 1
         current = HeaderField(
             name=match.group(1).decode("latin-1"),
             raw_name=match.group(1),
             first_line=index,
             last_line=index,
-            start=start,
-            end=start + len(raw),
+            start=offset,
+            end=offset + len(raw),
             colon=colon,
             value=b"",
             pieces=[(0, colon + 1)],
@@ -212,7 +230,7 @@ def parse_header(source: Source) -> HeaderSection:
         chunks.append([content[match.end() :]])
     _join_values(fields, chunks)
     if separator is None:
-        return HeaderSection(fields, stray, leading, None, None, len(source))
+        return HeaderSection(fields, stray, leading, None, None, limit)
     return HeaderSection(fields, stray, leading, separator, None, separator + 1)
 
 

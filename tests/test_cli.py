@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from maillint.cli import main
+from maillint.registry import all_rules
 from support import msg
 
 CLEAN = msg()
@@ -234,7 +235,9 @@ def test_bad_config_is_a_clear_error(tmp_path, monkeypatch, files):
 
 def test_rules_explain_profiles():
     rules = invoke("rules")
-    assert rules.stdout.splitlines()[0].startswith("LN001  error    line-too-long")
+    lines = rules.stdout.splitlines()
+    assert lines == sorted(lines) and len(lines) == len(all_rules())
+    assert any(line.startswith("LN001  error    line-too-long  ") for line in lines)
     explained = invoke("explain", "ln007")
     assert explained.stdout.startswith("LN007 smtp-smuggling-sequence [error]")
     assert "Why it matters:" in explained.stdout and "text\\n" in explained.stdout
