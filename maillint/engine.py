@@ -65,6 +65,9 @@ def run_rules(message: ParsedMessage, profile: Profile) -> list[Finding]:
     """Run the profile's enabled rules over a parsed message."""
     registry = all_rules()
     source = message.source
+    depth_setting = profile.settings.get("MM007")
+    if depth_setting is not None and "max-depth" in depth_setting.params:
+        message.max_depth = int(depth_setting.params["max-depth"])  # bounds the MIME tree
     findings: list[Finding] = []
     for code, setting in profile.enabled().items():
         rule = registry[code]

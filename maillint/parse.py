@@ -13,7 +13,6 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
-from email.message import Message as _StdMessage
 
 from maillint.source import Source
 
@@ -130,24 +129,6 @@ class ParsedMessage:
         if self.header.body_start < len(self.source):
             return self.source.starts[self.header.body_start]
         return len(self.source.data)
-
-    def content_charset(self) -> str | None:
-        """The charset of a single-part message's text, if declared.
-
-        Used to count LN002 in characters rather than octets.  Multipart bodies
-        get their own parts' charsets once the MIME tree exists.
-        """
-        content_type = self.header.get("content-type")
-        if content_type is None:
-            return None
-        std = _StdMessage()
-        try:
-            std["Content-Type"] = content_type.value.decode("ascii", "replace")
-            if std.get_content_maintype() != "text":
-                return None
-            return std.get_content_charset()
-        except Exception:  # noqa: BLE001 - a broken header is MM002's business, not ours
-            return None
 
 
 def _find_separator(source: Source, start: int, stop: int) -> int | None:

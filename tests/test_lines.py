@@ -150,3 +150,20 @@ def test_missing_final_newline():
 
 def test_clean_message_has_no_line_findings():
     assert hits(msg(), "LN") == []
+
+
+def test_line_over_78_uses_each_parts_charset():
+    kanji = ("漢" * 60).encode("utf-8")  # 60 characters, 180 octets
+    latin = ("é" * 60).encode("latin-1")  # 60 characters, 60 octets
+    data = msg(
+        extra=b'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n',
+        body=b"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        + kanji
+        + b"\r\n--b\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\n"
+        + latin
+        + b"\r\n--b\r\nContent-Type: application/octet-stream\r\n\r\n"
+        + kanji
+        + b"\r\n--b--\r\n",
+    )
+    # Only the attachment's line, which has no charset, counts in octets.
+    assert hits(data, "LN002") == [("LN002", 20, 79)]

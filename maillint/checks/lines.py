@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from bisect import bisect_right
 from collections.abc import Iterator, Mapping
 
 from maillint.checks.examples import BODY, HEAD, message
@@ -72,6 +73,37 @@ def line_too_long(message: ParsedMessage, params: Mapping[str, object]) -> Itera
         )
 
 
+def _text_part_charsets(message: ParsedMessage) -> tuple[list[int], list[tuple[int, str]]]:
+    """Body line ranges of the leaf text parts with a declared charset, for bisecting.
+
+    Only parts whose lines are the text itself (7bit, 8bit, binary) count in
+    characters: a quoted-printable or base64 line is ASCII by construction.
+    """
+    starts: list[int] = []
+    spans: list[tuple[int, str]] = []
+    for part in message.mime.walk():
+        if part.children or part.maintype != "text" or not part.charset:
+            continue
+        if part.encoding not in ("7bit", "8bit", "binary"):
+            continue
+        try:
+            codecs.lookup(part.charset)
+        except LookupError:
+            continue
+        starts.append(part.body_start)
+        spans.append((part.end, part.charset))
+    return starts, spans
+
+
+def _charset_at(index: int, table: tuple[list[int], list[tuple[int, str]]]) -> str | None:
+    starts, spans = table
+    position = bisect_right(starts, index) - 1
+    if position < 0:
+        return None
+    end, charset = spans[position]
+    return charset if index < end else None
+
+
 @rule(
     "LN002",
     "line-over-78",
@@ -84,9 +116,9 @@ def line_too_long(message: ParsedMessage, params: Mapping[str, object]) -> Itera
 )
 def line_over_78(message: ParsedMessage, params: Mapping[str, object]) -> Iterator[Hit]:
     """What it does: reports lines longer than 78 characters. In the body of a
-    text message with a declared charset, characters are counted in that
-    charset (a UTF-8 line of 40 kanji is 120 octets but 40 characters);
-    elsewhere, octets.
+    text part with a declared charset (single-part or inside a multipart),
+    characters are counted in that charset (a UTF-8 line of 40 kanji is 120
+    octets but 40 characters); elsewhere, octets.
 
     Why it matters: RFC 5322 2.1.1 says lines SHOULD be no more than 78
     characters, so that they display on every reader without wrapping. Many
@@ -94,23 +126,19 @@ def line_over_78(message: ParsedMessage, params: Mapping[str, object]) -> Iterat
     """
     limit = int(params["max-chars"])
     source = message.source
-    charset = message.content_charset()
-    body_start = message.header.body_start
+    table: tuple[list[int], list[tuple[int, str]]] | None = None
     for index in _long_lines(message, limit):
         line = source.line(index)
-        length = len(line.content)
-        column = limit
-        if charset and index >= body_start:
-            try:
-                text = codecs.decode(line.content, charset, "replace")
-            except LookupError:
-                text = None
-            if text is not None:
-                if len(text) <= limit:
-                    continue
-                length = len(text)
-                column = len(codecs.encode(text[:limit], charset, "replace"))
-        unit = "characters" if charset and index >= body_start else "octets"
+        if table is None:
+            table = _text_part_charsets(message)  # only when some line is long
+        charset = _charset_at(index, table)
+        length, column, unit = len(line.content), limit, "octets"
+        if charset is not None:
+            text = codecs.decode(line.content, charset, "replace")
+            if len(text) <= limit:
+                continue
+            length, unit = len(text), "characters"
+            column = len(codecs.encode(text[:limit], charset, "replace"))
         yield Hit(line.start + column, f"line is {length} {unit} (limit {limit})")
 
 
