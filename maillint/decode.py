@@ -24,7 +24,9 @@ def body_span(source: Source, part: Part) -> tuple[int, int]:
     (RFC 2046 5.1.1), so a child part's body stops before it.
     """
     if part.body_start >= part.end:
-        start = source.starts[part.body_start] if part.body_start < len(source) else len(source.data)
+        start = (
+            source.starts[part.body_start] if part.body_start < len(source) else len(source.data)
+        )
         return start, start
     start = source.starts[part.body_start]
     last = source.line(part.end - 1)

@@ -112,8 +112,10 @@ def _boundary_of(part: Part) -> bytes | None:
     value = parsed.get("boundary") if parsed is not None else None
     if not value:
         return None
-    return value.encode("ascii", "surrogateescape") if value.isascii() else value.encode(
-        "utf-8", "surrogateescape"
+    return (
+        value.encode("ascii", "surrogateescape")
+        if value.isascii()
+        else value.encode("utf-8", "surrogateescape")
     )
 
 
@@ -157,7 +159,9 @@ class _TreeBuilder:
             if part.depth >= self.max_depth:
                 part.too_deep = True
                 return
-            inner = self._part_at(part.body_start, part.end, part.path, part.depth + 1, embedded=True)
+            inner = self._part_at(
+                part.body_start, part.end, part.path, part.depth + 1, embedded=True
+            )
             part.children.append(inner)
             self._open(inner)
 

@@ -130,7 +130,8 @@ def test_digest_children_default_to_message_rfc822():
 def test_nesting_ten_thousand_deep_stops_at_the_limit():
     depth = 10_000
     head = b"".join(
-        b"Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n" % (i, i) for i in range(depth)
+        b"Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n" % (i, i)
+        for i in range(depth)
     )
     data = TOP + head + b"\r\nleaf\r\n"
     message, root = tree(data)
