@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from maillint import overview
 from maillint.findings import Finding, Severity
 from maillint.parse import ParsedMessage, parse
 from maillint.profiles import Profile, load_profile, narrow
@@ -22,6 +23,8 @@ class Report:
 
     ``index`` is the message's 1-based number inside an mbox (None for a lone
     message); ``form`` the line-ending form it was linted in (wire or stored).
+    ``data`` holds the message's octets only when asked for (``keep_source``):
+    the HTML report shows them, other formats need not pay the memory.
     """
 
     path: str
@@ -31,7 +34,10 @@ class Report:
     size: int
     index: int | None = None
     first_line: int = 1
-    notes: list[str] = field(default_factory=list)
+    subject: str | None = None
+    sender: str | None = None
+    parts: list[overview.PartInfo] = field(default_factory=list)
+    data: bytes | None = None
 
     def counts(self) -> Counter[Severity]:
         """Number of findings per severity."""
@@ -56,6 +62,9 @@ class Report:
             "profile": self.profile,
             "line_endings": self.form,
             "size": self.size,
+            "subject": self.subject,
+            "from": self.sender,
+            "parts": [part.to_dict() for part in self.parts],
             "counts": {str(s): counts.get(s, 0) for s in reversed(Severity)},
             "findings": [f.to_dict() for f in self.findings],
         }
@@ -117,11 +126,13 @@ def lint_bytes(
     index: int | None = None,
     first_line: int = 1,
     base_offset: int = 0,
+    keep_source: bool = False,
 ) -> Report:
     """Lint one message given as raw octets.
 
     Bytes handed to the API are the wire form by default (every line must end
     in CRLF); pass ``line_endings="auto"`` to treat an LF-only file as stored.
+    ``keep_source`` keeps the octets on the report (for the HTML report).
     """
     resolved = resolve_profile(profile, select, ignore)
     message = parse(
@@ -140,4 +151,8 @@ def lint_bytes(
         size=len(data),
         index=index,
         first_line=first_line,
+        subject=overview.header_text(message, "subject"),
+        sender=overview.header_text(message, "from"),
+        parts=overview.parts(message),
+        data=bytes(data) if keep_source else None,
     )

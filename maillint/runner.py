@@ -35,6 +35,7 @@ class LintOptions:
     overrides: tuple[tuple[str, object], ...] = ()
     overrides_path: str | None = None
     line_endings: str = "auto"
+    keep_source: bool = False  # keep each message's octets on its report (HTML shows them)
 
     def build_profile(self) -> Profile:
         """Resolve the profile: named or given file, config overrides, select/ignore."""
@@ -69,12 +70,13 @@ class Results:
         return any(r.fails(fail_on) for r in self.reports)
 
 
-def lint_input(item: MessageInput, profile: Profile, line_endings: str) -> Report:
+def lint_input(item: MessageInput, profile: Profile, options: LintOptions) -> Report:
     """Lint one message read from a file or stdin."""
     return lint_bytes(
         item.data,
         profile=profile,
-        line_endings=line_endings,
+        line_endings=options.line_endings,
+        keep_source=options.keep_source,
         path=item.path,
         index=item.index,
         first_line=item.first_line,
@@ -83,13 +85,13 @@ def lint_input(item: MessageInput, profile: Profile, line_endings: str) -> Repor
 
 
 def lint_stream(
-    name: str, stream: BinaryIO, profile: Profile, line_endings: str
+    name: str, stream: BinaryIO, profile: Profile, options: LintOptions
 ) -> tuple[list[Report], list[InputError]]:
     """Lint every message of an open stream; a bug becomes an error line, not a crash."""
     reports: list[Report] = []
     try:
         for item in read_messages(name, stream):
-            reports.append(lint_input(item, profile, line_endings))
+            reports.append(lint_input(item, profile, options))
     except OSError as exc:
         return reports, [InputError(name, exc.strerror or str(exc))]
     except Exception as exc:  # noqa: BLE001 - one bad input must not stop the others
@@ -110,12 +112,12 @@ def lint_file(
         return [], [InputError(path, (exc.strerror or str(exc)).lower())]
 
 
-_WORKER: tuple[Profile, str] | None = None
+_WORKER: tuple[Profile, LintOptions] | None = None
 
 
 def _init_worker(options: LintOptions) -> None:
     global _WORKER
-    _WORKER = (options.build_profile(), options.line_endings)
+    _WORKER = (options.build_profile(), options)
 
 
 def _work(path: str) -> tuple[list[Report], list[InputError]]:
@@ -157,9 +159,9 @@ def run(
             continue
         if item == "-":
             stream = stdin if stdin is not None else sys.stdin.buffer
-            reports, errors = lint_stream(stdin_filename, stream, profile, options.line_endings)
+            reports, errors = lint_stream(stdin_filename, stream, profile, options)
         else:
-            reports, errors = outcomes.get(item) or lint_file(item, profile, options.line_endings)
+            reports, errors = outcomes.get(item) or lint_file(item, profile, options)
         results.reports.extend(reports)
         results.errors.extend(errors)
     return results
