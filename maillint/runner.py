@@ -102,12 +102,12 @@ def lint_stream(
 
 
 def lint_file(
-    path: str, profile: Profile, line_endings: str
+    path: str, profile: Profile, options: LintOptions
 ) -> tuple[list[Report], list[InputError]]:
     """Lint one file (every message of it when it is an mbox)."""
     try:
         with open(path, "rb") as stream:
-            return lint_stream(path, stream, profile, line_endings)
+            return lint_stream(path, stream, profile, options)
     except OSError as exc:
         return [], [InputError(path, (exc.strerror or str(exc)).lower())]
 
