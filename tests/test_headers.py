@@ -6,12 +6,12 @@ import random
 import time
 
 import pytest
-from support import HEAD, hits, lint, msg
 
 from maillint import Severity, lint_bytes, load_profile
 from maillint.checks.headers import check_date, count_mailboxes
 from maillint.profiles import with_overrides
 from maillint.registry import all_rules
+from support import HEAD, hits, lint, msg
 
 HD_CODES = [f"HD{number:03d}" for number in range(1, 16)]
 

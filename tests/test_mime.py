@@ -117,7 +117,8 @@ def test_same_boundary_nested_innermost_wins():
 
 def test_digest_children_default_to_message_rfc822():
     data = TOP + (
-        b"Content-Type: multipart/digest; boundary=d\r\n\r\n--d\r\n\r\nSubject: s\r\n\r\nbody\r\n--d--\r\n"
+        b"Content-Type: multipart/digest; boundary=d\r\n\r\n"
+        b"--d\r\n\r\nSubject: s\r\n\r\nbody\r\n--d--\r\n"
     )
     _, root = tree(data)
     assert [(p.path, p.type, p.embedded) for p in root.walk()] == [
