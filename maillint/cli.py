@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from maillint import __version__
+from maillint.carriers import lookup
 from maillint.config import FAIL_ON, LINE_ENDINGS, Config, find_config, load_config
 from maillint.explain import explain, find_rule, rules_table
 from maillint.findings import Severity
@@ -119,6 +120,12 @@ def main() -> None:
     help="Configuration file [default: nearest .maillint.toml or pyproject.toml].",
 )
 @click.option("--isolated", is_flag=True, help="Ignore configuration files.")
+@click.option(
+    "--carrier",
+    default="auto",
+    show_default=True,
+    help="Carrier profiles: auto (chosen by the recipients' domains), none, or a profile NAME.",
+)
 def check(
     paths,
     fmt,
@@ -136,6 +143,7 @@ def check(
     color,
     config_path,
     isolated,
+    carrier,
 ) -> None:
     """Lint messages: .eml files, folders, Maildirs, mboxes, or - for standard input."""
     try:
@@ -147,6 +155,7 @@ def check(
             overrides=tuple(config.rules.items()),
             overrides_path=str(config.path) if config.path else None,
             line_endings=line_endings or config.line_endings or "auto",
+            carrier=carrier,
         )
         results = run(paths, options, jobs=jobs or default_jobs(), stdin_filename=stdin_filename)
     except ProfileError as exc:
@@ -205,3 +214,13 @@ def profiles_command() -> None:
             click.echo(f"{name:<20}  {description}")
     except ProfileError as exc:
         _fail(str(exc))
+
+
+@main.command("carrier")
+@click.argument("addresses", nargs=-1, required=True)
+def carrier_command(addresses: tuple[str, ...]) -> None:
+    """Print the carrier and profile that each address's domain selects."""
+    for address in addresses:
+        match = lookup(address)
+        found = f"{match.carrier} (profile {match.profile})" if match else "no carrier profile"
+        click.echo(f"{address}: {found}")

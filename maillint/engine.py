@@ -11,9 +11,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from maillint import overview
+from maillint.carriers import select as select_carriers
 from maillint.findings import Finding, Severity
 from maillint.parse import ParsedMessage, parse
-from maillint.profiles import Profile, load_profile, narrow
+from maillint.profiles import Profile, RuleSetting, load_profile, narrow
 from maillint.registry import all_rules
 
 
@@ -37,6 +38,7 @@ class Report:
     subject: str | None = None
     sender: str | None = None
     parts: list[overview.PartInfo] = field(default_factory=list)
+    carriers: list[str] = field(default_factory=list)  # "softbank: To user@softbank.ne.jp"
     data: bytes | None = None
 
     def counts(self) -> Counter[Severity]:
@@ -65,41 +67,62 @@ class Report:
             "subject": self.subject,
             "from": self.sender,
             "parts": [part.to_dict() for part in self.parts],
+            "carriers": self.carriers,
             "counts": {str(s): counts.get(s, 0) for s in reversed(Severity)},
             "findings": [f.to_dict() for f in self.findings],
         }
 
 
-def run_rules(message: ParsedMessage, profile: Profile) -> list[Finding]:
-    """Run the profile's enabled rules over a parsed message."""
+def _runs(profile: Profile, overlays: list[Profile]) -> list[tuple[str, RuleSetting]]:
+    """(code, setting) of every rule to run: the profile's, with carrier overlays on top.
+
+    A rule that an overlay sets runs with the overlay's setting instead of the
+    profile's (once per overlay that sets it); rules that ``--select`` or
+    ``--ignore`` excluded stay excluded.
+    """
+    overridden = {code for overlay in overlays for code in overlay.settings} - profile.excluded
+    runs = [(c, s) for c, s in profile.enabled().items() if c not in overridden]
+    for overlay in overlays:
+        runs.extend(
+            (code, setting)
+            for code, setting in overlay.settings.items()
+            if setting.severity is not None and code not in profile.excluded
+        )
+    return runs
+
+
+def run_rules(
+    message: ParsedMessage, profile: Profile, overlays: list[Profile] | None = None
+) -> list[Finding]:
+    """Run the profile's enabled rules (and carrier overlays) over a parsed message."""
     registry = all_rules()
     source = message.source
     depth_setting = profile.settings.get("MM007")
     if depth_setting is not None and "max-depth" in depth_setting.params:
         message.max_depth = int(depth_setting.params["max-depth"])  # bounds the MIME tree
-    findings: list[Finding] = []
-    for code, setting in profile.enabled().items():
+    found: dict[tuple[str, int, str], Finding] = {}
+    for code, setting in _runs(profile, overlays or []):
         rule = registry[code]
         assert setting.severity is not None
         for hit in rule.check(message, setting.params):
             severity = setting.severity if hit.cap is None else min(setting.severity, hit.cap)
+            key = (code, hit.offset, hit.message)
+            if key in found and found[key].severity >= severity:
+                continue  # the same finding from two carrier overlays: keep the stricter
             line, column = source.locate(hit.offset)
-            findings.append(
-                Finding(
-                    code=code,
-                    name=rule.name,
-                    severity=severity,
-                    message=hit.message,
-                    line=line,
-                    column=column,
-                    offset=source.base_offset + hit.offset,
-                    path=message.path,
-                    field=hit.field,
-                    part=hit.part,
-                )
+            found[key] = Finding(
+                code=code,
+                name=rule.name,
+                severity=severity,
+                message=hit.message,
+                line=line,
+                column=column,
+                offset=source.base_offset + hit.offset,
+                path=message.path,
+                field=hit.field,
+                part=hit.part,
             )
-    findings.sort(key=lambda f: (f.offset, f.code))
-    return findings
+    return sorted(found.values(), key=lambda f: (f.offset, f.code))
 
 
 def resolve_profile(
@@ -127,12 +150,16 @@ def lint_bytes(
     first_line: int = 1,
     base_offset: int = 0,
     keep_source: bool = False,
+    carrier: str = "auto",
+    envelope: list[str] | tuple[str, ...] = (),
 ) -> Report:
     """Lint one message given as raw octets.
 
     Bytes handed to the API are the wire form by default (every line must end
     in CRLF); pass ``line_endings="auto"`` to treat an LF-only file as stored.
     ``keep_source`` keeps the octets on the report (for the HTML report).
+    ``carrier`` is ``auto`` (carrier profiles chosen by the recipients in To,
+    Cc, Bcc and ``envelope``), ``none``, or a profile name to apply anyway.
     """
     resolved = resolve_profile(profile, select, ignore)
     message = parse(
@@ -142,7 +169,8 @@ def lint_bytes(
         first_line=first_line,
         base_offset=base_offset,
     )
-    findings = run_rules(message, resolved)
+    chosen = select_carriers(message, carrier, envelope)
+    findings = run_rules(message, resolved, [overlay for overlay, _ in chosen])
     return Report(
         path=path,
         findings=findings,
@@ -154,5 +182,6 @@ def lint_bytes(
         subject=overview.header_text(message, "subject"),
         sender=overview.header_text(message, "from"),
         parts=overview.parts(message),
+        carriers=[match.reason for _, match in chosen],
         data=bytes(data) if keep_source else None,
     )

@@ -15,14 +15,15 @@ import difflib
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 
 from maillint.findings import Severity
 from maillint.registry import Rule, all_rules
 
-PROFILE_KEYS = {"description", "extends", "rules"}
+PROFILE_KEYS = {"description", "extends", "rules", "carrier", "domains"}
+DEFAULT_PROFILE = "default.toml"
 CONFIG_KEYS = {"profile", "select", "ignore", "fail-on", "line-endings", "rules"}
 
 
@@ -46,6 +47,10 @@ class Profile:
     description: str
     path: Path | None
     settings: Mapping[str, RuleSetting]
+    carrier: str | None = None
+    domains: tuple[str, ...] = ()
+    # Rules turned off by --select/--ignore: no carrier overlay revives them.
+    excluded: frozenset[str] = frozenset()
 
     def enabled(self) -> dict[str, RuleSetting]:
         """The rules that run, by code."""
@@ -190,7 +195,29 @@ def _resolve_file(name: str, relative_to: Path | None) -> Path:
     )
 
 
-def _load_settings(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, RuleSetting], str]:
+@dataclass
+class _Loaded:
+    """What one profile file and the chain it extends say."""
+
+    settings: dict[str, RuleSetting]
+    description: str
+    carrier: str | None
+    domains: tuple[str, ...]
+
+
+def _domains(path: Path, value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(d, str) and d.strip() for d in value):
+        raise ProfileError(f"{where(path, 'domains')}: 'domains' must be a list of domain patterns")
+    return tuple(d.strip().lower() for d in value)
+
+
+def _load_settings(path: Path, seen: tuple[Path, ...], *, overlay: bool = False) -> _Loaded:
+    """Read a profile and the chain it extends.
+
+    With ``overlay``, the chain stops before the built-in default profile: what
+    is left is what the profile itself (and its carrier-specific parents) say,
+    to be applied on top of another profile.
+    """
     if path in seen:
         chain = " -> ".join(str(p) for p in (*seen, path))
         raise ProfileError(f"{path}: profiles extend each other in a loop: {chain}")
@@ -205,27 +232,59 @@ def _load_settings(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, RuleSe
     if parent is not None:
         if not isinstance(parent, str):
             raise ProfileError(f"{where(path, 'extends')}: 'extends' must be a profile name")
-        settings, _ = _load_settings(_resolve_file(parent, path), (*seen, path))
+        parent_path = _resolve_file(parent, path).resolve()
+        if not (overlay and parent_path == (rules_dir() / DEFAULT_PROFILE).resolve()):
+            settings = _load_settings(parent_path, (*seen, path), overlay=overlay).settings
     apply_rule_table(settings, data.get("rules", {}), path)
-    return settings, str(data.get("description", ""))
+    carrier = data.get("carrier")
+    if carrier is not None and not isinstance(carrier, str):
+        raise ProfileError(f"{where(path, 'carrier')}: 'carrier' must be a name")
+    domains = _domains(path, data["domains"]) if "domains" in data else ()
+    return _Loaded(settings, str(data.get("description", "")), carrier, domains)
+
+
+def _full(settings: Mapping[str, RuleSetting]) -> MappingProxyType:
+    """A setting for every registered rule: those not named are off."""
+    return MappingProxyType(
+        {
+            code: settings.get(code, RuleSetting(None, MappingProxyType(dict(rule.params))))
+            for code, rule in all_rules().items()
+        }
+    )
 
 
 def load_profile(name: str = "default") -> Profile:
     """Load a built-in profile by name, or a user's profile by path."""
     path = _resolve_file(name, None)
-    settings, description = _load_settings(path.resolve(), ())
-    full = {
-        code: settings.get(code, RuleSetting(None, MappingProxyType(dict(rule.params))))
-        for code, rule in all_rules().items()
-    }
-    return Profile(path.stem, description, path, MappingProxyType(full))
+    loaded = _load_settings(path.resolve(), ())
+    return Profile(
+        path.stem, loaded.description, path, _full(loaded.settings), loaded.carrier, loaded.domains
+    )
+
+
+def load_overlay(name: str) -> Profile:
+    """A profile as an overlay: only the rules its own chain (below default) sets.
+
+    Carrier profiles apply this way on top of the user's profile, "for the
+    rules that concern that carrier", leaving every other rule as the user set it.
+    """
+    path = _resolve_file(name, None)
+    loaded = _load_settings(path.resolve(), (), overlay=True)
+    return Profile(
+        path.stem,
+        loaded.description,
+        path,
+        MappingProxyType(loaded.settings),
+        loaded.carrier,
+        loaded.domains,
+    )
 
 
 def with_overrides(profile: Profile, table: Mapping[str, object], path: Path | None) -> Profile:
     """A new profile: ``profile`` with a config file's ``[rules]`` table on top."""
     settings = dict(profile.settings)
     apply_rule_table(settings, dict(table), path)
-    return Profile(profile.name, profile.description, profile.path, MappingProxyType(settings))
+    return replace(profile, settings=MappingProxyType(settings))
 
 
 def expand_codes(tokens: Iterable[str], *, option: str) -> set[str]:
@@ -271,4 +330,9 @@ def narrow(profile: Profile, *, select: Iterable[str] = (), ignore: Iterable[str
         if code in ignored:
             severity = None
         settings[code] = RuleSetting(severity, setting.params)
-    return Profile(profile.name, profile.description, profile.path, MappingProxyType(settings))
+    excluded = set(ignored) | (set(registry) - selected if selected is not None else set())
+    return replace(
+        profile,
+        settings=MappingProxyType(settings),
+        excluded=profile.excluded | frozenset(excluded),
+    )

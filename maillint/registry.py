@@ -37,6 +37,7 @@ class Rule:
     bad: bytes = b""
     good: bytes = b""
     fixable: bool = False
+    default_on: bool = True  # False: off in the default profile (the carrier limits)
 
     @property
     def family(self) -> str:
@@ -63,11 +64,14 @@ def rule(
     params: Mapping[str, object] | None = None,
     references: tuple[str, ...] = (),
     fixable: bool = False,
+    default_on: bool = True,
 ) -> Callable[[CheckFunction], CheckFunction]:
     """Register a check function as rule ``code``.
 
     ``params`` maps parameter names (as written in profiles, kebab-case) to
-    their defaults; the default's type is the parameter's type.
+    their defaults; the default's type is the parameter's type.  A rule with
+    ``default_on=False`` (the carrier limits) is off in the default profile;
+    ``severity`` is still what it runs at where a profile turns it on.
     """
 
     def register(check: CheckFunction) -> CheckFunction:
@@ -84,6 +88,7 @@ def rule(
             bad=bad,
             good=good,
             fixable=fixable,
+            default_on=default_on,
         )
         return check
 

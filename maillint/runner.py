@@ -36,6 +36,7 @@ class LintOptions:
     overrides_path: str | None = None
     line_endings: str = "auto"
     keep_source: bool = False  # keep each message's octets on its report (HTML shows them)
+    carrier: str = "auto"  # carrier profiles: auto, none or a profile name
 
     def build_profile(self) -> Profile:
         """Resolve the profile: named or given file, config overrides, select/ignore."""
@@ -77,6 +78,7 @@ def lint_input(item: MessageInput, profile: Profile, options: LintOptions) -> Re
         profile=profile,
         line_endings=options.line_endings,
         keep_source=options.keep_source,
+        carrier=options.carrier,
         path=item.path,
         index=item.index,
         first_line=item.first_line,

@@ -49,7 +49,10 @@ def render() -> str:
         out.append(f"[rules.{code}]  # {rule.name}: {rule.summary}")
         if rule.references:
             out.append(f"# source: {'; '.join(rule.references)}")
-        out.append(f'severity = "{rule.severity}"')
+        if rule.default_on:
+            out.append(f'severity = "{rule.severity}"')
+        else:
+            out.append(f'severity = "off"  # {rule.severity} where a carrier profile turns it on')
         for key, value in rule.params.items():
             out.append(f"{key} = {toml_value(value)}")
         out.append("")

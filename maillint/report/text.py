@@ -59,11 +59,10 @@ def statistics(results: Results) -> list[str]:
 
 def render(results: Results, options: RenderOptions) -> str:
     """The whole text report."""
-    out = [
-        format_finding(finding, color=options.color)
-        for report in results.reports
-        for finding in report.findings
-    ]
+    out = []
+    for report in results.reports:
+        out.extend(f"{report.path}: note: carrier profile {reason}" for reason in report.carriers)
+        out.extend(format_finding(finding, color=options.color) for finding in report.findings)
     if options.statistics:
         out.extend(statistics(results))
     if not options.quiet:
