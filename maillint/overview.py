@@ -14,6 +14,9 @@ from dataclasses import asdict, dataclass
 from maillint.parse import ParsedMessage
 
 MAX_SHOWN_PARTS = 1000
+# Shown text is cut before decoding: the stdlib's decode_header is quadratic on
+# some hostile inputs, and nobody reads a subject of more than a few kB.
+MAX_DECODED_OCTETS = 2048
 
 
 @dataclass(frozen=True)
@@ -34,13 +37,19 @@ class PartInfo:
 
 
 def decode_header_text(raw: bytes) -> str:
-    """A header field body as text: encoded words decoded, 8-bit octets as UTF-8 or Latin-1."""
+    """A header field body as text: encoded words decoded, 8-bit octets as UTF-8 or Latin-1.
+
+    Only the first ``MAX_DECODED_OCTETS`` are shown (with an ellipsis after).
+    """
+    cut = len(raw) > MAX_DECODED_OCTETS
+    raw = raw[:MAX_DECODED_OCTETS]
     text = raw.decode("utf-8", "replace") if _is_utf8(raw) else raw.decode("latin-1")
     text = " ".join(text.split())
     try:
-        return str(email.header.make_header(email.header.decode_header(text)))
+        text = str(email.header.make_header(email.header.decode_header(text)))
     except Exception:  # noqa: BLE001 - a broken word is EW002's business; show it raw
-        return text
+        pass
+    return text + "…" if cut else text
 
 
 def _is_utf8(raw: bytes) -> bool:
