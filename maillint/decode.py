@@ -42,16 +42,30 @@ def raw_body(source: Source, part: Part) -> bytes:
     return source.data[start:end]
 
 
+def _lenient_base64(data: bytes) -> bytes:
+    """Decode base64 as readers do: skip what is not base64, stop at the padding.
+
+    binascii already skips foreign characters and stops at a complete final
+    group; it only refuses data whose last group is short (missing padding),
+    which is completed here, or a lone trailing sextet, which carries no octet.
+    """
+    try:
+        return binascii.a2b_base64(data)
+    except (binascii.Error, ValueError):
+        pass
+    cleaned = NOT_BASE64_DATA.sub(b"", data.split(b"=", 1)[0])
+    extra = len(cleaned) % 4
+    if extra == 1:
+        cleaned = cleaned[:-1]
+    elif extra:
+        cleaned += b"=" * (4 - extra)
+    return binascii.a2b_base64(cleaned)
+
+
 def transfer_decode(data: bytes, encoding: str) -> bytes:
     """Undo a Content-Transfer-Encoding leniently (as a reader would); unknown ones pass through."""
     if encoding == "base64":
-        cleaned = NOT_BASE64_DATA.sub(b"", data)
-        extra = len(cleaned) % 4
-        if extra == 1:  # a lone sextet carries no whole octet
-            cleaned = cleaned[:-1]
-        elif extra:
-            cleaned += b"=" * (4 - extra)
-        return binascii.a2b_base64(cleaned)
+        return _lenient_base64(data)
     if encoding == "quoted-printable":
         return binascii.a2b_qp(data)
     return data
