@@ -1,3 +1,11 @@
 """Rule implementations, one module per family; importing this registers them all."""
 
-from maillint.checks import addresses, headers, lines  # noqa: F401
+from maillint.checks import (  # noqa: F401
+    addresses,
+    charset,
+    encoded_words,
+    headers,
+    lines,
+    structure,
+    transfer,
+)
