@@ -1,11 +1,15 @@
 """maillint: a linter for raw Internet mail messages.
 
 The public entry points: ``lint_bytes`` (one message as octets) and the types
-it returns.  The CLI is built on the same functions.
+it returns; for sending scripts ``lint_message`` (an ``email.message.Message``
+as smtplib would send it), ``lint_path`` (a file, mbox or folder) and ``check``
+(raises ``LintError`` when a finding reaches ``fail_on``).  The CLI is built on
+the same functions.
 """
 
 from __future__ import annotations
 
+from maillint.api import LintError, check, lint_message, lint_path
 from maillint.engine import Report, lint_bytes
 from maillint.findings import Finding, Severity
 from maillint.profiles import Profile, ProfileError, load_profile
@@ -14,11 +18,15 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Finding",
+    "LintError",
     "Profile",
     "ProfileError",
     "Report",
     "Severity",
     "__version__",
+    "check",
     "lint_bytes",
+    "lint_message",
+    "lint_path",
     "load_profile",
 ]

@@ -21,7 +21,7 @@ from maillint.explain import explain, find_rule, rules_table
 from maillint.findings import Severity
 from maillint.profiles import ProfileError, list_profiles
 from maillint.registry import all_rules
-from maillint.report import FORMATS, RenderOptions
+from maillint.report import FORMATS, NEEDS_SOURCE, RenderOptions
 from maillint.runner import LintOptions, default_jobs, run
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -61,6 +61,20 @@ def main() -> None:
     """maillint: lint raw Internet mail messages (RFC 5322, MIME, receivers' limits)."""
 
 
+def _output_formats(ctx, param, values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """``--output-format sarif:report.sarif`` (repeatable) as (format, path) pairs."""
+    pairs = []
+    for value in values:
+        name, colon, path = value.partition(":")
+        if not colon or not path:
+            raise click.BadParameter(f"{value!r}: expected FORMAT:PATH, e.g. sarif:report.sarif")
+        if name not in FORMATS:
+            known = ", ".join(sorted(FORMATS))
+            raise click.BadParameter(f"unknown format {name!r} in {value!r} (known: {known})")
+        pairs.append((name, path))
+    return tuple(pairs)
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
 @click.option(
@@ -76,6 +90,14 @@ def main() -> None:
     "--output",
     type=click.Path(dir_okay=False, writable=True),
     help="Write the report to FILE instead of standard output.",
+)
+@click.option(
+    "--output-format",
+    "output_formats",
+    multiple=True,
+    metavar="FORMAT:PATH",
+    callback=_output_formats,
+    help="Also write the report in FORMAT to PATH (repeatable), e.g. sarif:maillint.sarif.",
 )
 @click.option("--profile", help="Profile name (see `maillint profiles`) or path to a TOML file.")
 @click.option(
@@ -130,6 +152,7 @@ def check(
     paths,
     fmt,
     output,
+    output_formats,
     profile,
     select,
     ignore,
@@ -156,6 +179,7 @@ def check(
             overrides_path=str(config.path) if config.path else None,
             line_endings=line_endings or config.line_endings or "auto",
             carrier=carrier,
+            keep_source=bool(NEEDS_SOURCE & {fmt, *(name for name, _ in output_formats)}),
         )
         results = run(paths, options, jobs=jobs or default_jobs(), stdin_filename=stdin_filename)
     except ProfileError as exc:
@@ -177,6 +201,12 @@ def check(
             _fail(f"{output}: cannot write: {exc.strerror or exc}")
     else:
         click.echo(text, nl=False, color=render_options.color)  # click strips ANSI otherwise
+    extra_options = RenderOptions(statistics=statistics, quiet=quiet, fail_on=threshold)
+    for name, path in output_formats:
+        try:
+            Path(path).write_text(FORMATS[name](results, extra_options), encoding="utf-8")
+        except OSError as exc:
+            _fail(f"{path}: cannot write: {exc.strerror or exc}")
     for error in results.errors:
         click.echo(f"maillint: error: {error.path}: {error.message}", err=True)
     if results.errors:
@@ -224,3 +254,263 @@ def carrier_command(addresses: tuple[str, ...]) -> None:
         match = lookup(address)
         found = f"{match.carrier} (profile {match.profile})" if match else "no carrier profile"
         click.echo(f"{address}: {found}")
+
+
+# ---------------------------------------------------------------- serve and mailpit
+# Their modules are imported when the command runs: `maillint check` never
+# loads aiosmtpd or http.server.
+
+
+def _serve_profile(profile, select, ignore, config_path, isolated):
+    """The resolved profile for serve and mailpit: options over the configuration file."""
+    config = _load_config(config_path, isolated)
+    options = LintOptions(
+        profile=profile or config.profile,
+        select=_codes(select) or config.select,
+        ignore=_codes(ignore) + config.ignore,
+        overrides=tuple(config.rules.items()),
+        overrides_path=str(config.path) if config.path else None,
+    )
+    return options.build_profile(), config
+
+
+def _lint_options(function):
+    """--profile, --select, --ignore, --config, --isolated, as `check` has them."""
+    for decorator in reversed(
+        [
+            click.option("--profile", help="Profile name or path to a TOML file."),
+            click.option("--select", multiple=True, help="Only these rule codes or prefixes."),
+            click.option("--ignore", multiple=True, help="Skip these rule codes or prefixes."),
+            click.option(
+                "--config",
+                "config_path",
+                type=click.Path(dir_okay=False),
+                help="Configuration file [default: nearest .maillint.toml or pyproject.toml].",
+            ),
+            click.option("--isolated", is_flag=True, help="Ignore configuration files."),
+        ]
+    ):
+        function = decorator(function)
+    return function
+
+
+@main.command("serve")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; anything but loopback needs --auth (or --allow-open).",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=2525,
+    show_default=True,
+    help="Port to listen on (0: a free port, printed at start).",
+)
+@click.option(
+    "--store",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Sink: keep each accepted message in DIR (.eml, .json report, index.html).",
+)
+@click.option("--relay", metavar="HOST:PORT", help="Proxy: forward accepted messages upstream.")
+@click.option("--relay-tls", is_flag=True, help="Require STARTTLS with the relay.")
+@click.option(
+    "--relay-auth",
+    metavar="USER:PASS",
+    envvar="MAILLINT_RELAY_AUTH",
+    help="Log in to the relay [env: MAILLINT_RELAY_AUTH].",
+)
+@click.option(
+    "--relay-cafile",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Trust this CA certificate (PEM) for the relay.",
+)
+@click.option(
+    "--reject-on",
+    type=click.Choice(["error", "warning", "info", "never"]),
+    default="error",
+    show_default=True,
+    help="Lowest severity that makes the server refuse a message (550 5.6.0).",
+)
+@click.option(
+    "--auth",
+    multiple=True,
+    metavar="USER:PASS",
+    help="Require AUTH (PLAIN, LOGIN, CRAM-MD5) with these credentials; repeatable.",
+)
+@click.option(
+    "--auth-file",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Require AUTH with the user:password lines of FILE (keeps passwords out of ps).",
+)
+@click.option("--allow-open", is_flag=True, help="Allow a non-loopback --host without --auth.")
+@click.option(
+    "--tls-cert", type=click.Path(dir_okay=False, exists=True), help="PEM certificate for STARTTLS."
+)
+@click.option("--tls-key", type=click.Path(dir_okay=False, exists=True), help="PEM key for it.")
+@click.option(
+    "--max-size",
+    type=click.IntRange(min=1000),
+    default=33554432,
+    show_default=True,
+    help="Largest message accepted, in octets (the SIZE advertised; also the longest line).",
+)
+@_lint_options
+def serve_command(
+    host,
+    port,
+    store,
+    relay,
+    relay_tls,
+    relay_auth,
+    relay_cafile,
+    reject_on,
+    auth,
+    auth_file,
+    allow_open,
+    tls_cert,
+    tls_key,
+    max_size,
+    profile,
+    select,
+    ignore,
+    config_path,
+    isolated,
+) -> None:
+    """Run a local SMTP server that lints every message it receives.
+
+    A message that fails is refused with a multi-line 550 listing the findings;
+    the others are stored (--store) or relayed (--relay).
+    """
+    from maillint.smtp import server
+
+    try:
+        lint_profile, _config = _serve_profile(profile, select, ignore, config_path, isolated)
+        users = dict(server.parse_credentials(item) for item in auth)
+        if auth_file:
+            users.update(server.read_auth_file(auth_file))
+        settings = server.ServeConfig(
+            host=host,
+            port=port,
+            store=store,
+            relay=server.parse_hostport(relay) if relay else None,
+            relay_tls=relay_tls,
+            relay_auth=(
+                server.parse_credentials(relay_auth, what="--relay-auth") if relay_auth else None
+            ),
+            relay_cafile=relay_cafile,
+            reject_on=None if reject_on == "never" else Severity.parse(reject_on),
+            users=users,
+            allow_open=allow_open,
+            tls_cert=tls_cert,
+            tls_key=tls_key,
+            max_size=max_size,
+        )
+        settings.validate()
+        server.run(settings, lint_profile, echo=click.echo)
+    except (ProfileError, server.ServeError) as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+
+
+@main.command("mailpit")
+@click.argument("ids", nargs=-1)
+@click.option(
+    "--url",
+    default="http://127.0.0.1:8025",
+    show_default=True,
+    envvar="MAILLINT_MAILPIT_URL",
+    help="Mailpit's web and API address [env: MAILLINT_MAILPIT_URL].",
+)
+@click.option(
+    "--listen",
+    metavar="HOST:PORT",
+    default="127.0.0.1:8026",
+    show_default=True,
+    help="Where to receive Mailpit's webhook, when no ID is given.",
+)
+@click.option(
+    "--auth",
+    metavar="USER:PASS",
+    envvar="MAILLINT_MAILPIT_AUTH",
+    help="HTTP basic auth for Mailpit's API [env: MAILLINT_MAILPIT_AUTH].",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(FORMATS)),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON),
+    help="Lowest severity that makes the exit status 1 [default: error].",
+)
+@_lint_options
+def mailpit_command(
+    ids, url, listen, auth, fmt, fail_on, profile, select, ignore, config_path, isolated
+) -> None:
+    """Lint messages caught by Mailpit: the IDs given, or each one its webhook announces.
+
+    Point Mailpit's --webhook-url (MP_WEBHOOK_URL) at http://HOST:PORT/ of --listen.
+    """
+    from maillint import mailpit
+    from maillint.runner import Results
+    from maillint.smtp.server import parse_credentials, parse_hostport
+
+    try:
+        lint_profile, config = _serve_profile(profile, select, ignore, config_path, isolated)
+        credentials = parse_credentials(auth, what="--auth") if auth else None
+        address = parse_hostport(listen, default_port=8026, any_port=True)
+    except (ProfileError, ValueError) as exc:
+        _fail(str(exc))
+        return
+    threshold = Severity.parse(fail_on or config.fail_on or "error")
+    options = RenderOptions(fail_on=threshold)
+    keep_source = fmt in NEEDS_SOURCE
+    if ids:
+        results = mailpit.lint_ids(
+            url, ids, lint_profile, auth=credentials, keep_source=keep_source
+        )
+        click.echo(FORMATS[fmt](results, options), nl=False)
+        for error in results.errors:
+            click.echo(f"maillint: error: {error.path}: {error.message}", err=True)
+        if results.errors:
+            sys.exit(EXIT_ERROR)
+        sys.exit(EXIT_FINDINGS if results.fails(threshold) else EXIT_CLEAN)
+
+    def on_report(report) -> None:
+        click.echo(FORMATS[fmt](Results(lint_profile.name, [report]), options), nl=False)
+
+    def on_error(text: str) -> None:
+        click.echo(f"maillint: error: {text}", err=True)
+
+    try:
+        webhook = mailpit.WebhookServer(
+            address,
+            base_url=url,
+            profile=lint_profile,
+            on_report=on_report,
+            on_error=on_error,
+            auth=credentials,
+            fail_on=threshold,
+            keep_source=keep_source,
+        )
+    except OSError as exc:
+        _fail(f"cannot listen on {listen}: {exc.strerror or exc}")
+        return
+    host, port = webhook.server_address[:2]
+    click.echo(
+        f"maillint mailpit: listening on http://{host}:{port}/ for Mailpit's webhook; "
+        f"fetching from {url}"
+    )
+    try:
+        webhook.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        webhook.server_close()
