@@ -29,7 +29,7 @@ from maillint.charsets import (
     sample_at,
 )
 from maillint.checks.charset import MAX_GUESSES
-from tests.support import hits, lint, msg
+from support import hits, lint, msg
 
 # Real Japanese sentences (Natsume Soseki; a business letter).
 NEKO = "吾輩は猫である。名前はまだ無い。\r\nどこで生れたかとんと見当がつかぬ。\r\n"

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from maillint.findings import Severity
-from maillint.report import json_format, text
+from maillint.report import github, html, json_format, sarif, text
 from maillint.runner import Results
 
 
@@ -29,4 +29,10 @@ Renderer = Callable[[Results, RenderOptions], str]
 FORMATS: dict[str, Renderer] = {
     "text": text.render,
     "json": json_format.render,
+    "html": html.render,
+    "sarif": sarif.render,
+    "github": github.render,
 }
+
+# Formats that show each message's octets: the runner keeps them only when asked.
+NEEDS_SOURCE: frozenset[str] = frozenset({"html"})
