@@ -3,8 +3,10 @@
 The public entry points: ``lint_bytes`` (one message as octets) and the types
 it returns; for sending scripts ``lint_message`` (an ``email.message.Message``
 as smtplib would send it), ``lint_path`` (a file, mbox or folder) and ``check``
-(raises ``LintError`` when a finding reaches ``fail_on``).  The CLI is built on
-the same functions.
+(raises ``LintError`` when a finding reaches ``fail_on``); ``fix_bytes``
+repairs what can be repaired without changing what the message says, and
+returns the fixed octets with a ``FixReport``.  The CLI is built on the same
+functions.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ from __future__ import annotations
 from maillint.api import LintError, check, lint_message, lint_path
 from maillint.engine import Report, lint_bytes
 from maillint.findings import Finding, Severity
+from maillint.fix import FixReport, fix_bytes
 from maillint.profiles import Profile, ProfileError, load_profile
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Finding",
+    "FixReport",
     "LintError",
     "Profile",
     "ProfileError",
@@ -25,6 +29,7 @@ __all__ = [
     "Severity",
     "__version__",
     "check",
+    "fix_bytes",
     "lint_bytes",
     "lint_message",
     "lint_path",

@@ -20,6 +20,7 @@ from maillint.config import FAIL_ON, LINE_ENDINGS, Config, find_config, load_con
 from maillint.explain import explain, find_rule, rules_table
 from maillint.findings import Severity
 from maillint.profiles import ProfileError, list_profiles
+from maillint.progress import ProgressBar
 from maillint.registry import all_rules
 from maillint.report import FORMATS, NEEDS_SOURCE, RenderOptions
 from maillint.runner import LintOptions, default_jobs, run
@@ -41,6 +42,20 @@ def use_color(choice: str, stream) -> bool:
     if os.environ.get("FORCE_COLOR", "") not in ("", "0"):
         return True
     return stream.isatty()
+
+
+def _show_progress(choice: bool | None, fmt: str, output: str | None) -> bool:
+    """``--progress`` wins; by default only on a terminal, never into a pipe or machine output.
+
+    Standard error must be a terminal, and the report must go either to a file
+    named by ``-o`` or, as text, to the terminal: a report piped or redirected
+    elsewhere, or JSON (SARIF, ...) on standard output, means a program reads it.
+    """
+    if choice is not None:
+        return choice
+    if not sys.stderr.isatty():
+        return False
+    return output is not None or (fmt == "text" and sys.stdout.isatty())
 
 
 def _fail(message: str) -> None:
@@ -148,6 +163,20 @@ def _output_formats(ctx, param, values: tuple[str, ...]) -> tuple[tuple[str, str
     show_default=True,
     help="Carrier profiles: auto (chosen by the recipients' domains), none, or a profile NAME.",
 )
+@click.option(
+    "--mbox-quoting",
+    type=click.Choice(["mboxrd", "mboxo", "none"]),
+    default="mboxrd",
+    show_default=True,
+    help="How an mbox quotes body lines starting 'From ': mboxrd (>+From loses one >), "
+    "mboxo (only >From is unquoted), none (lint as stored).",
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress bar on standard error [default: on a terminal, when the report "
+    "goes to the terminal as text or to a file named by -o].",
+)
 def check(
     paths,
     fmt,
@@ -167,8 +196,10 @@ def check(
     config_path,
     isolated,
     carrier,
+    mbox_quoting,
+    progress,
 ) -> None:
-    """Lint messages: .eml files, folders, Maildirs, mboxes, or - for standard input."""
+    """Lint messages: .eml files, folders, Maildirs, mboxes (also .gz), or - for standard input."""
     try:
         config = _load_config(config_path, isolated)
         options = LintOptions(
@@ -180,8 +211,20 @@ def check(
             line_endings=line_endings or config.line_endings or "auto",
             carrier=carrier,
             keep_source=bool(NEEDS_SOURCE & {fmt, *(name for name, _ in output_formats)}),
+            mbox_quoting=mbox_quoting,
         )
-        results = run(paths, options, jobs=jobs or default_jobs(), stdin_filename=stdin_filename)
+        bar = ProgressBar(sys.stderr) if _show_progress(progress, fmt, output) else None
+        try:
+            results = run(
+                paths,
+                options,
+                jobs=jobs or default_jobs(),
+                stdin_filename=stdin_filename,
+                progress=bar,
+            )
+        finally:
+            if bar is not None:
+                bar.close()
     except ProfileError as exc:
         _fail(str(exc))
         return
@@ -514,3 +557,148 @@ def mailpit_command(
         pass
     finally:
         webhook.server_close()
+
+
+# ---------------------------------------------------------------- fix
+# The repairs live in maillint.fix; this command only reads, writes and reports.
+
+
+@main.command("fix")
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    help="Write the fixed message to FILE (- for standard output) [default: standard output].",
+)
+@click.option(
+    "--in-place",
+    is_flag=True,
+    help="Replace each file with its fixed version: atomically, permissions kept, "
+    "the original untouched on any error.",
+)
+@click.option(
+    "--diff",
+    "show_diff",
+    is_flag=True,
+    help="Print a unified diff of the octets instead of writing (line breaks and "
+    "invisible octets spelled out).",
+)
+@_lint_options
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON),
+    help="Lowest severity that, left after the repairs, makes the exit status 1 [default: error].",
+)
+@click.option(
+    "--line-endings",
+    type=click.Choice(LINE_ENDINGS),
+    help="auto: a file keeps its own line ends (LF-only stays LF; mixed: what most lines "
+    "have); wire: CRLF; stored: LF [default: auto].",
+)
+@click.option(
+    "--add-missing",
+    is_flag=True,
+    help="Also add a missing Message-ID (HD012) and Date (HD008), which the sender did not write.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Repair signed content too (DKIM-Signature, multipart/signed), breaking the signature.",
+)
+@click.option(
+    "--carrier",
+    default="auto",
+    show_default=True,
+    help="Carrier profiles: auto (chosen by the recipients' domains), none, or a profile NAME.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Say nothing on standard error but errors.")
+def fix_command(
+    paths,
+    output,
+    in_place,
+    show_diff,
+    profile,
+    select,
+    ignore,
+    config_path,
+    isolated,
+    fail_on,
+    line_endings,
+    add_missing,
+    force,
+    carrier,
+    quiet,
+) -> None:
+    """Repair what can be repaired without changing what a message says.
+
+    The fixed message goes to standard output, to -o FILE, or back into each
+    file with --in-place; --diff shows the changes instead. What was fixed, what
+    was not (and why) and what remains are reported on standard error. Exit
+    status: 0 when nothing at --fail-on remains, 1 when something does, 2 on
+    usage or I/O errors.
+    """
+    from maillint import fix as fixing
+    from maillint.runner import write_atomic
+
+    if in_place and (output or show_diff):
+        raise click.UsageError("--in-place writes the files: it does not go with -o or --diff")
+    if in_place and "-" in paths:
+        raise click.UsageError("--in-place needs files, not standard input")
+    if len(paths) > 1 and not (in_place or show_diff):
+        raise click.UsageError("several files need --in-place or --diff")
+    try:
+        lint_profile, config = _serve_profile(profile, select, ignore, config_path, isolated)
+    except ProfileError as exc:
+        _fail(str(exc))
+        return
+    threshold = Severity.parse(fail_on or config.fail_on or "error")
+    options = dict(
+        profile=lint_profile,
+        line_endings=line_endings or config.line_endings or "auto",
+        add_missing=add_missing,
+        force=force,
+        carrier=carrier,
+    )
+    reports = []
+    failed = False
+    for path in paths:
+        try:
+            data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+        except OSError as exc:
+            click.echo(f"maillint: error: {path}: cannot read: {exc.strerror or exc}", err=True)
+            failed = True
+            continue
+        try:
+            fixed, found = fixing.fix_file(data, path=path, **options)
+        except (fixing.FixInputError, ProfileError) as exc:
+            click.echo(f"maillint: error: {path}: {exc}", err=True)
+            failed = True
+            continue
+        target = path if in_place else output
+        try:
+            if show_diff:
+                click.echo(fixing.render_diff(data, fixed, path=path), nl=False)
+            elif in_place:
+                if fixed != data:
+                    write_atomic(path, fixed)
+            elif output and output != "-":
+                write_atomic(output, fixed)
+            else:
+                sys.stdout.buffer.write(fixed)
+                sys.stdout.buffer.flush()
+        except OSError as exc:
+            where = target if target and target != "-" else "standard output"
+            click.echo(f"maillint: error: {where}: cannot write: {exc.strerror or exc}", err=True)
+            failed = True
+            continue
+        reports.extend(found)
+        if not quiet:
+            for report in found:
+                for line in fixing.describe(report):
+                    click.echo(line, err=True)
+    if reports and not quiet:
+        click.echo(fixing.summary(reports), err=True)
+    if failed:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if any(r.fails(threshold) for r in reports) else EXIT_CLEAN)

@@ -2,7 +2,10 @@
 
 This is the one place where hits become findings: the severity comes from the
 profile (lowered by a hit's cap), the line and column from the source's line
-index, and the findings are sorted by position.
+index, and the findings are sorted by position.  It also applies the limits
+of the profile (ML001's parameters): how much of the message is parsed, and
+how many findings of one rule one message may carry before the rest are
+summed up in one finding ("and N more").
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ from dataclasses import dataclass, field
 
 from maillint import overview
 from maillint.carriers import select as select_carriers
-from maillint.findings import Finding, Severity
-from maillint.parse import ParsedMessage, parse
+from maillint.checks.limits import limits_from
+from maillint.findings import Finding, Hit, Severity, printable
+from maillint.parse import DEFAULT_LIMITS, Limits, ParsedMessage, parse
 from maillint.profiles import Profile, RuleSetting, load_profile, narrow
 from maillint.registry import all_rules
 
@@ -73,6 +77,12 @@ class Report:
         }
 
 
+# The last few (profile, overlays) -> runs: one profile lints many messages, so
+# the list of runs is worked out once, not per message. Keyed by identity (a
+# profile is immutable), holding the profiles so that an id is never reused.
+_RUNS_CACHE: dict[tuple[int, ...], tuple[list[Profile], list[tuple[str, RuleSetting]]]] = {}
+
+
 def _runs(profile: Profile, overlays: list[Profile]) -> list[tuple[str, RuleSetting]]:
     """(code, setting) of every rule to run: the profile's, with carrier overlays on top.
 
@@ -80,6 +90,16 @@ def _runs(profile: Profile, overlays: list[Profile]) -> list[tuple[str, RuleSett
     profile's (once per overlay that sets it); rules that ``--select`` or
     ``--ignore`` excluded stay excluded.
     """
+    key = (id(profile), *map(id, overlays))
+    cached = _RUNS_CACHE.get(key)
+    if cached is None:
+        if len(_RUNS_CACHE) >= 16:
+            _RUNS_CACHE.clear()
+        cached = _RUNS_CACHE[key] = ([profile, *overlays], _compute_runs(profile, overlays))
+    return cached[1]
+
+
+def _compute_runs(profile: Profile, overlays: list[Profile]) -> list[tuple[str, RuleSetting]]:
     overridden = {code for overlay in overlays for code in overlay.settings} - profile.excluded
     runs = [(c, s) for c, s in profile.enabled().items() if c not in overridden]
     for overlay in overlays:
@@ -91,37 +111,73 @@ def _runs(profile: Profile, overlays: list[Profile]) -> list[tuple[str, RuleSett
     return runs
 
 
+def limits_of(profile: Profile) -> Limits:
+    """The profile's limits: ML001's parameters, read whether or not ML001 runs."""
+    setting = profile.settings.get("ML001")
+    return DEFAULT_LIMITS if setting is None else limits_from(setting.params)
+
+
+def _finding(message: ParsedMessage, code: str, name: str, severity: Severity, hit: Hit) -> Finding:
+    line, column = message.source.locate(hit.offset)
+    return Finding(
+        code=code,
+        name=name,
+        severity=severity,
+        message=printable(hit.message),
+        line=line,
+        column=column,
+        offset=message.source.base_offset + hit.offset,
+        path=message.path,
+        field=None if hit.field is None else printable(hit.field),
+        part=hit.part,
+    )
+
+
 def run_rules(
     message: ParsedMessage, profile: Profile, overlays: list[Profile] | None = None
 ) -> list[Finding]:
-    """Run the profile's enabled rules (and carrier overlays) over a parsed message."""
+    """Run the profile's enabled rules (and carrier overlays) over a parsed message.
+
+    A rule's findings beyond ``max-findings-per-rule`` are counted, not kept:
+    one more finding of that rule, at the first one left out and as severe as
+    the worst, says how many.  (When carrier overlays run a rule twice, the
+    run that left out the most is the one counted.)
+    """
     registry = all_rules()
-    source = message.source
     depth_setting = profile.settings.get("MM007")
     if depth_setting is not None and "max-depth" in depth_setting.params:
         message.max_depth = int(depth_setting.params["max-depth"])  # bounds the MIME tree
+    limit = message.limits.max_findings
     found: dict[tuple[str, int, str], Finding] = {}
+    kept: Counter[str] = Counter()
+    left_out: dict[str, tuple[int, Hit, Severity]] = {}  # code -> (count, first, worst)
     for code, setting in _runs(profile, overlays or []):
         rule = registry[code]
         assert setting.severity is not None
+        count, first, worst = 0, None, setting.severity
         for hit in rule.check(message, setting.params):
             severity = setting.severity if hit.cap is None else min(setting.severity, hit.cap)
             key = (code, hit.offset, hit.message)
-            if key in found and found[key].severity >= severity:
-                continue  # the same finding from two carrier overlays: keep the stricter
-            line, column = source.locate(hit.offset)
-            found[key] = Finding(
-                code=code,
-                name=rule.name,
-                severity=severity,
-                message=hit.message,
-                line=line,
-                column=column,
-                offset=source.base_offset + hit.offset,
-                path=message.path,
-                field=hit.field,
-                part=hit.part,
-            )
+            if key in found:
+                if found[key].severity < severity:  # the same finding from two carrier
+                    found[key] = _finding(message, code, rule.name, severity, hit)  # overlays
+                continue
+            if kept[code] >= limit:
+                worst = severity if first is None else max(worst, severity)
+                first = first or hit
+                count += 1
+                continue
+            kept[code] += 1
+            found[key] = _finding(message, code, rule.name, severity, hit)
+        if first is not None and count > left_out.get(code, (0,))[0]:
+            left_out[code] = (count, first, worst)
+    for code, (count, first, worst) in left_out.items():
+        text = (
+            f"and {count} more like this, not listed "
+            f"(max-findings-per-rule {limit}); the first of them here"
+        )
+        summary = Hit(first.offset, text, field=first.field, part=first.part)
+        found[(code, -1, text)] = _finding(message, code, registry[code].name, worst, summary)
     return sorted(found.values(), key=lambda f: (f.offset, f.code))
 
 
@@ -162,12 +218,14 @@ def lint_bytes(
     Cc, Bcc and ``envelope``), ``none``, or a profile name to apply anyway.
     """
     resolved = resolve_profile(profile, select, ignore)
+    path = printable(path)  # a file name may hold octets that are not UTF-8, or a newline
     message = parse(
         bytes(data),
         line_endings=line_endings,
         path=path,
         first_line=first_line,
         base_offset=base_offset,
+        limits=limits_of(resolved),
     )
     chosen = select_carriers(message, carrier, envelope)
     findings = run_rules(message, resolved, [overlay for overlay, _ in chosen])

@@ -6,19 +6,29 @@ run can never disagree.
 
 from __future__ import annotations
 
+from itertools import groupby
+
 from maillint.registry import Rule, all_rules
 
 SHOWN_OCTETS = 96
+SHOWN_REPEATS = 3
 
 
 def show_bytes(data: bytes) -> list[str]:
-    """An example message, line by line, with CR, LF and other invisible octets spelled out."""
+    """An example message, line by line, with CR, LF and other invisible octets spelled out.
+
+    A run of identical lines (the 1000 fields of a header that is too large)
+    shows its first ``SHOWN_REPEATS`` and a count of the rest.
+    """
     lines = []
-    for raw in data.splitlines(keepends=True):
+    for raw, group in groupby(data.splitlines(keepends=True)):
         text = "".join(_show_octet(o) for o in raw[:SHOWN_OCTETS])
         if len(raw) > SHOWN_OCTETS:
             text += f"… [{len(raw) - SHOWN_OCTETS} more octets]"
-        lines.append(text)
+        count = sum(1 for _ in group)
+        lines.extend([text] * min(count, SHOWN_REPEATS))
+        if count > SHOWN_REPEATS:
+            lines.append(f"… [the line above {count - SHOWN_REPEATS} more times]")
     return lines
 
 

@@ -9,7 +9,42 @@ means a rule never decides its own severity and never computes positions.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import asdict, dataclass
+
+# What must not reach a report line as it stands: C0 and C1 controls and DEL
+# (they split lines and drive terminals), lone surrogates (undecodable octets
+# kept by ``surrogateescape``; no output encoding takes them) and the
+# bidirectional controls that reorder what a person reads (CVE-2021-42574).
+UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = ord(match.group())
+    if 0xDC80 <= char <= 0xDCFF:
+        return f"\\x{char - 0xDC00:02x}"  # an octet that did not decode: shown as the octet
+    return f"\\x{char:02x}" if char <= 0xFF else f"\\u{char:04x}"
+
+
+def printable(text: str) -> str:
+    """Text safe on one line of any report: control characters, undecodable
+    octets and bidirectional controls spelled out as ``\\xNN`` / ``\\uNNNN``.
+
+    Messages quote the message (field names, parameter values) and paths come
+    from file systems (a name may hold a newline, or octets that are not
+    UTF-8), so the engine passes both through here once.
+    """
+    return UNPRINTABLE.sub(_escape, text) if UNPRINTABLE.search(text) else text
+
+
+def encodable(text: str) -> str:
+    """Text that every output encoding takes: only undecodable octets spelled out.
+
+    For values a report shows in a field of their own (a subject, a part's
+    type), where the format escapes the rest in its own way.
+    """
+    return SURROGATE.sub(_escape, text) if SURROGATE.search(text) else text
 
 
 class Severity(enum.IntEnum):

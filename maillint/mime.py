@@ -4,24 +4,26 @@ Built in one forward pass over the lines that start with ``--`` (the only
 lines that can be boundary delimiters, RFC 2046 5.1.1), with an explicit stack
 of open multiparts instead of recursion: a message nested 10,000 deep costs
 no more stack than a flat one, and nesting beyond the profile's limit (MM007)
-is not descended into at all.  Every part records what the MM rules report:
+is not descended into at all.  Past the profile's ``max-parts`` (ML001) no
+part is created: the delimiters are still matched, so the parts that were
+made keep their true extent.  Every part records what the MM rules report:
 where its delimiters are, whether the close-delimiter came, what lies in the
 preamble and the epilogue.
 """
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from maillint.mimeparams import ParsedValue, parse_content_type
-from maillint.parse import HeaderSection, parse_header
+from maillint.parse import DEFAULT_LIMITS, HeaderSection, Limits, parse_header
 from maillint.source import Source
 
-# A line that starts with "--" at the start of the data or after any line break.
-DASH_LINE = re.compile(rb"(?:^|(?<=\r))--", re.M)
+# A line that starts with "--": at the start of the data, or after any line
+# break (after an LF, which ends CRLF lines too, or after a bare CR).
+DASH_AFTER_BREAK = (b"\n--", b"\r--")
 DEFAULT_MAX_DEPTH = 32
 TRANSPORT_PADDING = b" \t"
 
@@ -50,6 +52,7 @@ class Part:
     delimiters: list[int] = field(default_factory=list)
     close_line: int | None = None
     too_deep: bool = False
+    cut: int | None = None  # the delimiter line of the first child not made (max-parts)
     decoded: bytes | None = None  # the transfer-decoded body, once computed (decode.py)
     _content_type: ParsedValue | None = None
 
@@ -119,15 +122,33 @@ def _boundary_of(part: Part) -> bytes | None:
     )
 
 
+def _dash_line_starts(data: bytes) -> list[int]:
+    """Offsets of the lines that start with ``--``.
+
+    ``bytes.find`` runs in C at memchr speed; a regular expression anchored on
+    ``^`` or a look-behind is tried at every position and was the costliest
+    step of a lint (48 ms per MB, against 0.5 ms for this).
+    """
+    starts = [0] if data.startswith(b"--") else []
+    for pattern in DASH_AFTER_BREAK:
+        position = data.find(pattern)
+        while position >= 0:
+            starts.append(position + 1)
+            position = data.find(pattern, position + 3)
+    return starts
+
+
 class _TreeBuilder:
     """The one-pass builder; ``build`` is its only entry point."""
 
-    def __init__(self, source: Source, root_header: HeaderSection, max_depth: int) -> None:
+    def __init__(
+        self, source: Source, root_header: HeaderSection, max_depth: int, limits: Limits
+    ) -> None:
         self.source = source
         self.max_depth = max_depth
-        self.dash_lines = sorted(
-            {source.line_index_at(m.start()) for m in DASH_LINE.finditer(source.data)}
-        )
+        self.limits = limits
+        self.parts = 0  # made so far, the message itself not counted
+        self.dash_lines = sorted({source.line_index_at(o) for o in _dash_line_starts(source.data)})
         self.root = Part("", 0, root_header, 0, root_header.body_start, len(source))
         self.stack: list[Part] = []
         self.active: dict[bytes, list[int]] = {}  # boundary -> stack positions using it
@@ -159,6 +180,9 @@ class _TreeBuilder:
             if part.depth >= self.max_depth:
                 part.too_deep = True
                 return
+            if self.parts >= self.limits.max_parts:
+                part.cut = part.body_start
+                return
             inner = self._part_at(
                 part.body_start, part.end, part.path, part.depth + 1, embedded=True
             )
@@ -168,7 +192,8 @@ class _TreeBuilder:
     def _part_at(self, start: int, end: int, path: str, depth: int, *, embedded: bool) -> Part:
         """A part whose header starts at line ``start``; its header ends before any '--' line."""
         stop = self._next_dash_line(start, end)
-        header = parse_header(self.source, start, stop)
+        header = parse_header(self.source, start, stop, max_fields=self.limits.max_header_fields)
+        self.parts += 1
         return Part(path, depth, header, start, header.body_start, end, embedded=embedded)
 
     def _next_dash_line(self, start: int, end: int) -> int:
@@ -201,10 +226,16 @@ class _TreeBuilder:
         owner = self.stack[-1]
         if owner.close_line is not None:
             return  # a delimiter in the epilogue: ignored, like every reader does
+        if owner.cut is not None and not is_close:
+            return  # past max-parts: only the close-delimiter still matters
         self._end_last_child(owner, index)
         owner.delimiters.append(index)
         if is_close:
             owner.close_line = index
+            return
+        if self.parts >= self.limits.max_parts:
+            if owner.cut is None:
+                owner.cut = index
             return
         number = len(owner.children) + 1
         path = f"{owner.path}.{number}" if owner.path else str(number)
@@ -229,6 +260,11 @@ class _TreeBuilder:
             del self.active[part.boundary]  # type: ignore[arg-type]
 
 
-def build_tree(source: Source, header: HeaderSection, max_depth: int = DEFAULT_MAX_DEPTH) -> Part:
+def build_tree(
+    source: Source,
+    header: HeaderSection,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Part:
     """The MIME tree of a parsed message (the root is the message itself)."""
-    return _TreeBuilder(source, header, max_depth).build()
+    return _TreeBuilder(source, header, max_depth, limits).build()

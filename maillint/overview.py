@@ -3,7 +3,9 @@
 The subject and sender as text (RFC 2047 decoded) and the MIME tree as a flat
 list, for the reports that show messages (HTML index, JSON).  Cheap, and
 never raises: a header that cannot be decoded is shown with replacement
-characters rather than hidden.
+characters rather than hidden.  Everything here is the message's own text,
+so it goes through ``encodable``: octets that did not decode would make any
+output encoding fail.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import email.header
 from dataclasses import asdict, dataclass
 
+from maillint.findings import encodable
 from maillint.parse import ParsedMessage
 
 MAX_SHOWN_PARTS = 1000
@@ -63,7 +66,7 @@ def _is_utf8(raw: bytes) -> bool:
 def header_text(message: ParsedMessage, name: str) -> str | None:
     """The decoded text of the first field of that name, or None."""
     found = message.header.get(name)
-    return None if found is None else decode_header_text(found.value)
+    return None if found is None else encodable(decode_header_text(found.value))
 
 
 def parts(message: ParsedMessage) -> list[PartInfo]:
@@ -77,9 +80,9 @@ def parts(message: ParsedMessage) -> list[PartInfo]:
         shown.append(
             PartInfo(
                 path=part.path,
-                type=part.type,
-                charset=part.charset,
-                encoding=part.encoding,
+                type=encodable(part.type),
+                charset=None if part.charset is None else encodable(part.charset),
+                encoding=encodable(part.encoding),
                 depth=part.depth,
                 embedded=part.embedded,
                 first_line=part.start + source.first_line,

@@ -14,7 +14,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from maillint.source import Source
+from maillint.source import Source, line_limit_offset
 
 if TYPE_CHECKING:
     from maillint.mime import Part
@@ -28,6 +28,27 @@ FIELD_START = re.compile(rb"([^:\x20\t\r\n]*)([ \t]*):")
 # section or the start of a body that lacks its separating empty line.
 VALID_FIELD_START = re.compile(rb"[\x21-\x39\x3b-\x7e]+[ \t]*:")
 WSP = b" \t"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of a hostile message is analysed (the ML001 parameters).
+
+    Past each limit the analysis stops and ML001 says where: lines of the
+    message, fields of one header section, MIME parts of the message.
+    ``max_findings`` caps the findings of one rule in one message; the rest
+    are summed up in one finding of that rule.  The defaults are far above
+    real mail and keep the cost of any input in the order of a second and a
+    few hundred megabytes.
+    """
+
+    max_lines: int = 2_000_000
+    max_header_fields: int = 10_000
+    max_parts: int = 1_000
+    max_findings: int = 100
+
+
+DEFAULT_LIMITS = Limits()
 
 
 @dataclass
@@ -49,11 +70,12 @@ class HeaderField:
     colon: int
     value: bytes
     pieces: list[tuple[int, int]] = field(default_factory=list)
+    # The name as compared (field names are case-insensitive): rules ask for it
+    # dozens of times per message, so it is an attribute, not a property.
+    key: str = field(default="", repr=False, compare=False)
 
-    @property
-    def key(self) -> str:
-        """The name as compared: field names are case-insensitive."""
-        return self.name.lower()
+    def __post_init__(self) -> None:
+        self.key = self.name.lower()
 
     @property
     def value_offset(self) -> int:
@@ -79,6 +101,8 @@ class HeaderSection:
     there is no body).  ``separator`` is the index of the empty line that ends
     the section, ``None`` when there is none; then ``missing_separator_at`` is
     the line where the body was taken to start, if any line was left.
+    ``cut`` is the line of the first field left unparsed when the section
+    holds more fields than the limit (``None`` when every field was parsed).
     """
 
     fields: list[HeaderField]
@@ -87,16 +111,25 @@ class HeaderSection:
     separator: int | None
     missing_separator_at: int | None
     body_start: int
+    cut: int | None = None
+    _by_key: dict[str, list[HeaderField]] | None = field(default=None, repr=False, compare=False)
+
+    def _index(self) -> dict[str, list[HeaderField]]:
+        """Fields by lowercased name, built once: rules look fields up by name often."""
+        if self._by_key is None:
+            self._by_key = {}
+            for header_field in self.fields:
+                self._by_key.setdefault(header_field.key, []).append(header_field)
+        return self._by_key
 
     def get_all(self, name: str) -> list[HeaderField]:
         """Every field of that name, in order (case-insensitive)."""
-        key = name.lower()
-        return [f for f in self.fields if f.key == key]
+        return list(self._index().get(name.lower(), ()))
 
     def get(self, name: str) -> HeaderField | None:
         """The first field of that name, or None."""
-        key = name.lower()
-        return next((f for f in self.fields if f.key == key), None)
+        found = self._index().get(name.lower())
+        return found[0] if found else None
 
 
 @dataclass
@@ -105,6 +138,8 @@ class ParsedMessage:
 
     ``form`` is ``"wire"`` (every line must end in CRLF) or ``"stored"`` (a
     file in the Unix storage convention, every line ending in LF).
+    ``unchecked`` counts the octets past ``limits.max_lines`` lines, left out
+    of ``source`` (0 when the whole message is there).
     """
 
     source: Source
@@ -112,6 +147,8 @@ class ParsedMessage:
     form: str
     path: str = "-"
     max_depth: int = 32
+    limits: Limits = DEFAULT_LIMITS
+    unchecked: int = 0
     _mime: Part | None = None
 
     @property
@@ -120,7 +157,7 @@ class ParsedMessage:
         if self._mime is None:
             from maillint.mime import build_tree
 
-            self._mime = build_tree(self.source, self.header, self.max_depth)
+            self._mime = build_tree(self.source, self.header, self.max_depth, self.limits)
         return self._mime
 
     @property
@@ -154,13 +191,17 @@ def _join_values(fields: list[HeaderField], chunks: list[list[bytes]]) -> None:
         header_field.value = b"".join(texts)
 
 
-def parse_header(source: Source, start: int = 0, stop: int | None = None) -> HeaderSection:
+def parse_header(
+    source: Source, start: int = 0, stop: int | None = None, *, max_fields: int | None = None
+) -> HeaderSection:
     """Split the header section into fields, tolerating every malformation.
 
     A line without colon inside the header section is a stray line (HD002)
     when a valid field follows it before the empty line; otherwise the body
     starts there without its separator (HD007).  With no empty line at all,
     the first line that is neither a field nor a continuation starts the body.
+    Past ``max_fields`` fields the rest of the section is only skipped over
+    (``cut`` says where).
     """
     limit = len(source) if stop is None else stop
     separator = _find_separator(source, start, limit)
@@ -172,9 +213,17 @@ def parse_header(source: Source, start: int = 0, stop: int | None = None) -> Hea
     stray: list[int] = []
     leading: int | None = None
     current: HeaderField | None = None
+    cut: int | None = None
     lines = source.raw_lines
     for index in range(start, stop):
         raw = lines[index]
+        if cut is not None:  # past the limit: only find where the section ends
+            if separator is not None:
+                break
+            if raw[:1] in (b" ", b"\t") or FIELD_START.match(raw):
+                continue
+            _join_values(fields, chunks)
+            return HeaderSection(fields, stray, leading, None, index, index, cut)
         offset = source.starts[index]
         content = raw.rstrip(b"\r\n")
         if raw[:1] in (b" ", b"\t"):
@@ -195,6 +244,9 @@ def parse_header(source: Source, start: int = 0, stop: int | None = None) -> Hea
                 continue
             _join_values(fields, chunks)
             return HeaderSection(fields, stray, leading, None, index, index)
+        if max_fields is not None and len(fields) >= max_fields:
+            cut = index
+            continue
         colon = offset + match.end() - 1
         current = HeaderField(
             name=match.group(1).decode("latin-1"),
@@ -211,8 +263,8 @@ def parse_header(source: Source, start: int = 0, stop: int | None = None) -> Hea
         chunks.append([content[match.end() :]])
     _join_values(fields, chunks)
     if separator is None:
-        return HeaderSection(fields, stray, leading, None, None, limit)
-    return HeaderSection(fields, stray, leading, separator, None, separator + 1)
+        return HeaderSection(fields, stray, leading, None, None, limit, cut)
+    return HeaderSection(fields, stray, leading, separator, None, separator + 1, cut)
 
 
 def detect_form(data: bytes) -> str:
@@ -227,8 +279,15 @@ def parse(
     path: str = "-",
     first_line: int = 1,
     base_offset: int = 0,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> ParsedMessage:
-    """Parse raw octets. ``line_endings`` is ``wire``, ``stored`` or ``auto``."""
-    source = Source(data, first_line=first_line, base_offset=base_offset)
+    """Parse raw octets. ``line_endings`` is ``wire``, ``stored`` or ``auto``.
+
+    Only the first ``limits.max_lines`` lines are kept and analysed.
+    """
+    end = line_limit_offset(data, limits.max_lines)
+    kept = data if end == len(data) else data[:end]
+    source = Source(kept, first_line=first_line, base_offset=base_offset)
     form = detect_form(data) if line_endings == "auto" else line_endings
-    return ParsedMessage(source, parse_header(source), form, path)
+    header = parse_header(source, max_fields=limits.max_header_fields)
+    return ParsedMessage(source, header, form, path, limits=limits, unchecked=len(data) - len(kept))

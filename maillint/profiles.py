@@ -65,9 +65,10 @@ def rules_dir() -> Path:
 
 
 def list_profiles() -> list[tuple[str, str, Path]]:
-    """The built-in profiles: name, description, file."""
+    """The built-in profiles: name, description, file (the default profile first)."""
     found = []
-    for path in sorted(rules_dir().glob("*.toml")):
+    default = DEFAULT_PROFILE.removesuffix(".toml")
+    for path in sorted(rules_dir().glob("*.toml"), key=lambda p: (p.stem != default, p.stem)):
         data = _read_toml(path)
         found.append((path.stem, str(data.get("description", "")), path))
     return found
@@ -128,6 +129,9 @@ def _check_param(path: Path | None, code: str, key: str, value: object, rule: Ru
             f"{where(path, code, key)}: {code}.{key} must be {type(default).__name__}, "
             f"not {type(value).__name__} ({value!r})"
         )
+    if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+        # Every number a rule takes is a size, a count or a limit.
+        raise ProfileError(f"{where(path, code, key)}: {code}.{key} must not be negative")
 
 
 def _severity_of(path: Path | None, code: str, value: object) -> Severity | None:

@@ -95,8 +95,18 @@ def rule(
     return register
 
 
+_SORTED: dict[str, Rule] = {}
+
+
 def all_rules() -> dict[str, Rule]:
-    """Every registered rule, by code, in code order (importing the checks first)."""
+    """Every registered rule, by code, in code order (importing the checks first).
+
+    The engine asks once per message: the sorted table is kept until a rule
+    is registered. Callers must not change it.
+    """
     import maillint.checks  # noqa: F401  (registers the rules)
 
-    return dict(sorted(REGISTRY.items()))
+    if len(_SORTED) != len(REGISTRY):
+        _SORTED.clear()
+        _SORTED.update(sorted(REGISTRY.items()))
+    return _SORTED

@@ -43,7 +43,9 @@ def code_block(language: str, containing: str) -> str:
 def test_the_section_comes_right_before_rules():
     headings = re.findall(r"^## (.+)$", README, re.M)
     where = headings.index("Sending from scripts: API, smtplib, serve")
-    assert headings[where + 1] == "Rules"
+    # Only the section on `maillint fix` (issue 7) stands between it and the rule table.
+    following = [h for h in headings[where + 1 :] if h != "Fixing: maillint fix"]
+    assert following[0] == "Rules"
 
 
 # ---------------------------------------------------------------- shell

@@ -2,9 +2,13 @@
 
 from maillint.checks import (  # noqa: F401
     addresses,
+    attachments,
+    carrier,
     charset,
     encoded_words,
     headers,
+    japanese,
+    limits,
     lines,
     structure,
     transfer,

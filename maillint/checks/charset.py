@@ -226,6 +226,7 @@ def _escapes_hit(message: ParsedMessage, part: Part, codec: str, index: int) -> 
     references=("RFC 2045 5.2", "RFC 2046 4.1.2", "RFC 6657 4"),
     bad=message(extra=_text(None), body=b"Caf\xc3\xa9 au lait\r\n"),
     good=message(extra=_text(b"utf-8"), body=b"Caf\xc3\xa9 au lait\r\n"),
+    fixable=True,
 )
 def missing_charset(message: ParsedMessage, params: Mapping[str, object]) -> Iterator[Hit]:
     """What it does: reports a text part with octets above 127 (after the

@@ -581,6 +581,7 @@ def _subject(value: bytes) -> bytes:
     references=("RFC 2047 2",),
     bad=_subject(b"=?UTF-8?Q?" + b"a" * 66 + b"?="),
     good=_subject(b"=?UTF-8?Q?" + b"a" * 40 + b"?=\r\n =?UTF-8?Q?" + b"a" * 26 + b"?="),
+    fixable=True,
 )
 def encoded_word_too_long(message: ParsedMessage, params: Mapping[str, object]) -> Iterator[Hit]:
     """What it does: reports, at its ``=?``, every encoded word longer than
@@ -739,6 +740,7 @@ def encoded_word_splits_character(
     good=_subject(
         b"a subject that runs on and on and on,\r\n long before =?UTF-8?Q?caf=C3=A9?= at last"
     ),
+    fixable=True,
 )
 def encoded_word_line_too_long(
     message: ParsedMessage, params: Mapping[str, object]

@@ -234,6 +234,7 @@ def leading_continuation(message: ParsedMessage, params: Mapping[str, object]) -
     references=("RFC 5322 3.2.2", "RFC 5322 4.2"),
     bad=message(extra=b"X-Note: first\r\n \r\n second\r\n"),
     good=message(extra=b"X-Note: first\r\n second\r\n"),
+    fixable=True,
 )
 def whitespace_only_continuation(
     message: ParsedMessage, params: Mapping[str, object]
@@ -267,6 +268,7 @@ def whitespace_only_continuation(
     references=("RFC 5322 2.2", "RFC 5322 4.5"),
     bad=message(extra=b"X-Note : value\r\n"),
     good=message(extra=b"X-Note: value\r\n"),
+    fixable=True,
 )
 def space_before_colon(message: ParsedMessage, params: Mapping[str, object]) -> Iterator[Hit]:
     """What it does: reports a field name followed by spaces or tabs before
@@ -297,6 +299,7 @@ def space_before_colon(message: ParsedMessage, params: Mapping[str, object]) -> 
     references=("RFC 5322 2.2", "RFC 2047", "RFC 6532 3.2"),
     bad=message(head=HEAD.replace(b"Subject: hello", b"Subject: caf\xc3\xa9")),
     good=message(head=HEAD.replace(b"Subject: hello", b"Subject: =?UTF-8?Q?caf=C3=A9?=")),
+    fixable=True,
 )
 def non_ascii_header(message: ParsedMessage, params: Mapping[str, object]) -> Iterator[Hit]:
     """What it does: reports a field body holding octets above 127, once per
@@ -377,6 +380,7 @@ def missing_separator(message: ParsedMessage, params: Mapping[str, object]) -> I
     references=("RFC 5322 3.6",),
     bad=message(head=HEAD.replace(b"Date: Mon, 01 Jan 2024 09:00:00 +0900\r\n", b"")),
     good=message(),
+    fixable=True,
 )
 def missing_required_field(message: ParsedMessage, params: Mapping[str, object]) -> Iterator[Hit]:
     """What it does: reports, at the start of the message, a missing Date and
@@ -701,6 +705,7 @@ def invalid_date(message: ParsedMessage, params: Mapping[str, object]) -> Iterat
         head=HEAD.replace(b"Message-ID: <20240101090000.1@example.com>\r\n", b""),
     ),
     good=message(),
+    fixable=True,
 )
 def missing_message_id(message: ParsedMessage, params: Mapping[str, object]) -> Iterator[Hit]:
     """What it does: reports, at the start of the message, a message without a

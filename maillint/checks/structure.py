@@ -290,6 +290,7 @@ def _is_version_1_0(value: bytes) -> bool:
     references=("RFC 2045 4", "RFC 2049 2"),
     bad=message(extra=b"Content-Type: text/plain; charset=us-ascii\r\n"),
     good=message(extra=MIME + b"Content-Type: text/plain; charset=us-ascii\r\n"),
+    fixable=True,
 )
 def missing_mime_version(message: ParsedMessage, params: Mapping[str, object]) -> Iterator[Hit]:
     """What it does: reports a message that has Content-* fields (Content-Type,

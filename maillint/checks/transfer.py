@@ -2,16 +2,18 @@
 
 These rules judge a part's body as it stands in the file, before any decoding:
 the octets a 7bit part may hold, and whether base64 and quoted-printable data
-is well formed.  A valid body of any size is confirmed by one or two passes in
-C (``bytes.translate``, ``bytes.isascii``, and regexes built so that each
-match step consumes a whole line and can never restart inside one); Python
-walks a part line by line only after that fast check has failed, and then
-only over the lines that hold a problem.  Each rule reports a part once, at
-its first bad place, with the count of the others.
+is well formed.  A valid body of any size is confirmed by a few passes in C
+(``bytes.translate``, ``isascii``, ``count`` and ``find``, and ``map`` over the
+line list); Python reads a part line by line only after that fast check has
+failed, and then only the lines that hold a problem, found by regexes whose
+every match starts at a bad octet and ends with its line, so that no match can
+restart inside a line.  Each rule reports a part once, at its first bad place,
+with the count of the other bad lines.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterator, Mapping
 from itertools import compress, count
@@ -34,8 +36,8 @@ IDENTITY = frozenset({"7bit", "8bit", "binary"})
 # be base64 or quoted-printable.
 COMPOSITE_MESSAGES = frozenset({"message/rfc822", "message/partial", "message/external-body"})
 # Spellings of a known encoding once everything but letters and digits is
-# dropped ("7-bit", "Quoted Printable", "base64;", '"base64"'): named in the
-# message as the likely intent.
+# dropped ("7-bit", "Quoted Printable", "base64;", '"base64"'), or close to
+# one ("8bits"): named in the message as the likely intent.
 COMPACT = {"7bit": "7bit", "8bit": "8bit", "binary": "binary", "base64": "base64"}
 COMPACT["quotedprintable"] = "quoted-printable"
 UUENCODE = frozenset({"x-uuencode", "uuencode", "x-uue", "uue", "x-uu"})
@@ -65,14 +67,13 @@ LINE_LIMIT = 76
 PAST_LIMIT = itemgetter(slice(LINE_LIMIT, LINE_LIMIT + 1))
 NOT_PAST_LIMIT = frozenset({b"", b"\r", b"\n"})
 
-# quoted-printable (RFC 2045 6.7).  A whole body is judged through a copy in
-# which every octet is replaced by its class (QP_CLASSES), so that the checks
-# are substring counts and searches, in C: ``H`` an uppercase hex digit, ``x``
-# another printable character, ``=``, ``s`` SP or HTAB, ``n`` CR or LF, ``!``
-# an octet that must be encoded (controls, DEL, 8-bit: rules 1 and 2).
-
 
 def _qp_classes() -> bytes:
+    """quoted-printable (RFC 2045 6.7): a ``bytes.translate`` table giving each
+    octet its class, so that a body is judged through substring counts and
+    searches on its classes, in C: ``H`` an uppercase hex digit, ``x`` another
+    printable character, ``=``, ``s`` SP or HTAB, ``n`` CR or LF, ``!`` an
+    octet that must be encoded (controls, DEL, 8-bit: rules 1 and 2)."""
     table = bytearray(b"!" * 256)
     table[0x21:0x7F] = b"x" * (0x7F - 0x21)
     for octet in b"0123456789ABCDEF":
@@ -97,6 +98,8 @@ QP_NO_ERROR = re.compile(
 # run of white space, at its start).
 QP_LOWERCASE_HEX = re.compile(rb"=(?:[a-f][0-9A-Fa-f]|[0-9A-F][a-f])")
 QP_TRAILING_SPACE = re.compile(rb"[ \t](?<![ \t][ \t])[ \t]*+(?=[\r\n]|\Z)")
+# In the marked classes (_qp_marks): a bad place, and the rest of its line.
+QP_MARKED_LINE = re.compile(rb"[!=LT][^n]*")
 
 # 7bit (RFC 2045 2.7, 6.2): an octet above 127, and the rest of its line.
 EIGHT_BIT_LINE = re.compile(rb"[\x80-\xff][^\r\n]*")
@@ -167,9 +170,10 @@ def transfer_encoding(part: Part) -> str:
 def _leaves(message: ParsedMessage) -> Iterator[Part]:
     """Parts whose body is content: no children (a multipart's body is its
     parts, a message/rfc822's is the embedded message, which is walked as its
-    own parts), and not left unparsed below the nesting limit (MM007)."""
+    own parts), and not left unparsed below the nesting limit (MM007) or past
+    the number of parts the profile allows (ML001)."""
     for part in message.mime.walk():
-        if not part.children and not part.too_deep:
+        if not part.children and not part.too_deep and part.cut is None:
             yield part
 
 
@@ -179,7 +183,9 @@ def _unknown_reason(token: str) -> str:
     text = f"unknown transfer encoding {shown!r}"
     if token in UUENCODE:
         return text + ": uuencode is not a MIME transfer encoding (RFC 2045 6.1); use base64"
-    guess = COMPACT.get(NOT_ALNUM.sub("", token))
+    compact = NOT_ALNUM.sub("", token)
+    close = difflib.get_close_matches(compact, COMPACT, n=1, cutoff=0.8)
+    guess = COMPACT.get(compact) or (COMPACT[close[0]] if close else None)
     if guess is not None:
         return text + f" (did you mean {guess!r}?)"
     if token.startswith("x-"):
@@ -246,6 +252,8 @@ def unknown_transfer_encoding(
     good=message(
         extra=TEXT + b"Content-Transfer-Encoding: 8bit\r\n", body="Grüße, Bob.\r\n".encode()
     ),
+    params={"transport": "8bit"},
+    fixable=True,
 )
 def undeclared_8bit(message: ParsedMessage, params: Mapping[str, object]) -> Iterator[Hit]:
     """What it does: reports, once per part, the first octet above 127 in the
@@ -254,7 +262,11 @@ def undeclared_8bit(message: ParsedMessage, params: Mapping[str, object]) -> Ite
     octets. Only parts whose body is content are read: a multipart's body is
     its parts, and the message inside a message/rfc822 part is checked as its
     own parts, each with its own declaration. Octets above 127 in header
-    fields are HD006's.
+    fields are HD006's. The parameter ``transport`` (``8bit`` or ``7bit``)
+    says what the message travels over; it changes nothing reported, only
+    how ``maillint fix`` repairs the part: by declaring ``8bit``, or, for a
+    7-bit transport (a receiver without 8BITMIME), by re-encoding it as
+    quoted-printable or base64.
 
     Why it matters: 7bit data is US-ASCII only (RFC 2045 2.7, 6.2). A relay
     that speaks to a server without 8BITMIME (RFC 6152) forwards the message
@@ -274,11 +286,16 @@ def undeclared_8bit(message: ParsedMessage, params: Mapping[str, object]) -> Ite
         if first is None:  # pragma: no cover - isascii() said there is one
             continue
         lines = len(EIGHT_BIT_LINE.findall(data, first.start(), end))
-        declared = "declared 7bit" if part.header.get(CTE) else "7bit by default"
+        header_field = part.header.get(CTE)
+        declared = (
+            "declared 7bit"
+            if header_field is not None and mechanism(header_field)[0]
+            else "7bit by default"
+        )
         yield Hit(
             first.start(),
-            f"octet 0x{data[first.start()]:02X} in a part that is {declared}; "
-            f"{_plural(lines, 'line')} of this part hold octets above 127",
+            f"octet 0x{data[first.start()]:02X} in a part that is {declared} "
+            f"(octets above 127 on {_plural(lines, 'line')} of this part)",
             part=part.path or None,
         )
 
@@ -326,6 +343,14 @@ def _content_end(source: Source, index: int) -> int:
     return line.start + len(line.content)
 
 
+def _bad_before_padding(source: Source, offset: int, before_end: int) -> bool:
+    """Whether the line holding ``offset`` has a bad character before the
+    padding (ending at ``before_end``): then that line is counted already."""
+    line = source.line_index_at(offset)
+    end = min(before_end, _content_end(source, line))
+    return _has(BASE64_BAD, source.data, source.starts[line], end)
+
+
 def _base64_problems(message: ParsedMessage, part: Part) -> tuple[int, str, int] | None:
     """(offset of the first bad character, what is wrong there, count of the
     other bad lines) for a base64 body, or None when it is valid.
@@ -343,11 +368,14 @@ def _base64_problems(message: ParsedMessage, part: Part) -> tuple[int, str, int]
     data_count = len(body) - len(others)
     first_pad = body.find(b"=")
     pad_at = end if first_pad < 0 else start + first_pad
+    # The data before the padding, and the first "=" (it ends a line's run of
+    # white space the way any character does, but it is never bad itself).
+    before_end = min(pad_at + 1, end)
     places: list[tuple[int, str]] = []
     bad_lines = 0
 
     if others.translate(None, BREAKS_AND_PADDING):  # something besides breaks and "="
-        found = BASE64_BAD.search(data, start, pad_at)
+        found = BASE64_BAD.search(data, start, before_end)
         if found is not None:
             octet = data[found.start()]
             if octet in WSP:
@@ -357,26 +385,21 @@ def _base64_problems(message: ParsedMessage, part: Part) -> tuple[int, str, int]
             else:
                 what = f"octet 0x{octet:02X} is not a base64 character"
             places.append((found.start(), what))
-            bad_lines += len(BASE64_BAD.findall(data, found.start(), pad_at))
-
-    # A bad character before the first "=" on the line that holds a problem
-    # found at or after it: that line is already counted.
-    def counted(offset: int) -> bool:
-        line = source.line_index_at(offset)
-        return _has(BASE64_BAD, data, source.starts[line], min(pad_at, _content_end(source, line)))
+            bad_lines += len(BASE64_BAD.findall(data, found.start(), before_end))
 
     after = AFTER_PADDING_BAD.search(data, pad_at, end) if first_pad >= 0 else None
     if after is not None:
         places.append((after.start(), "base64 data after the padding '='"))
         bad_lines += len(AFTER_PADDING_BAD.findall(data, after.start(), end))
-        if counted(after.start()):
+        if _bad_before_padding(source, after.start(), before_end):
             bad_lines -= 1
-    else:
+    elif not places:
+        # The length the padding must complete means something only when no
+        # character outside the alphabet may have taken the place of data.
         problem = _base64_padding_problem(body, start, data_count, first_pad)
         if problem is not None:
             places.append(problem)
-            if not counted(problem[0]):
-                bad_lines += 1
+            bad_lines += 1
     if not places:
         return None
     offset, what = min(places)
@@ -411,7 +434,10 @@ def invalid_base64(message: ParsedMessage, params: Mapping[str, object]) -> Iter
     decoder skips it, and like the transport padding allowed after a boundary
     delimiter (RFC 2046 5.1.1) it is added by gateways rather than by the
     encoder. White space inside a line is reported, as RFC 2045 6.8 says it
-    "probably indicate[s] a transmission error".
+    "probably indicate[s] a transmission error". The padding is judged only
+    when every other character is in the alphabet, since a stray character
+    may have taken the place of data. "=" after a complete group of 4 is bad
+    padding (RFC 4648 3.3), though CPython's strict decoder accepts it.
 
     Why it matters: RFC 2045 6.8 tells decoders to ignore characters outside
     the alphabet, and so the data they decode differs from what was sent,
@@ -454,6 +480,7 @@ def _count_long_lines(lines: list[bytes]) -> int:
         extra=ATTACHMENT + b"Content-Transfer-Encoding: base64\r\n",
         body=b"QUFB" * 19 + b"\r\nQUFB\r\n",
     ),
+    fixable=True,
 )
 def base64_line_too_long(message: ParsedMessage, params: Mapping[str, object]) -> Iterator[Hit]:
     """What it does: reports, once per base64 part, the first line longer than
@@ -504,57 +531,40 @@ def _qp_valid(classes: bytes) -> bool:
     return classes.count(b"=") == escapes
 
 
-def _qp_bad_lines(source: Source, part: Part, start: int, classes: bytes) -> Iterator[int]:
-    """Indexes of the lines of a quoted-printable body that hold a problem, in
-    order, found without reading the good lines in Python.
-
-    In ``marks`` the "=" of every good escape and soft line break is masked,
-    so what is left to find is an octet that must be encoded (``!``), a bad
-    "=" and white space before a line break (``sn``); long lines come from
-    ``_long_lines``.  The next place of each kind is kept and searched again
-    only once passed, so the whole body is searched once per kind.
-    """
-    marks = classes.replace(b"=HH", b"eHH").replace(b"=n", b"en")
+def _qp_marks(source: Source, part: Part, start: int, classes: bytes) -> bytearray:
+    """The octet classes of a quoted-printable body with its bad places marked:
+    ``!`` an octet that must be encoded, ``=`` an "=" that starts neither an
+    uppercase escape nor a soft line break, ``T`` white space ending a line,
+    ``L`` the 77th character of a long line.  Every good "=" is masked as
+    ``e``.  Replacements keep lengths, so offsets stay those of the body."""
+    marks = bytearray(classes.replace(b"=HH", b"eHH").replace(b"=n", b"en").replace(b"sn", b"Tn"))
     if marks.endswith(b"="):  # a soft line break at the very end
-        marks = marks[:-1] + b"e"
-    if marks.endswith(b"s"):  # white space at the very end
-        marks += b"n"
-    kinds = (b"!", b"=", b"sn")
-    places = dict.fromkeys(kinds, -1)
-    long_lines = _long_lines(source.raw_lines[part.body_start : part.end], part.body_start)
-    next_long = next(long_lines, None)
-    after = 0  # offset in marks where the next bad line starts at the earliest
-    while True:
-        lines = []
-        for kind in kinds:
-            if places[kind] < after:
-                places[kind] = marks.find(kind, after)
-            if places[kind] >= 0:
-                lines.append(source.line_index_at(start + places[kind]))
-        if next_long is not None:
-            lines.append(next_long)
-        if not lines:
-            return
-        index = min(lines)
-        yield index
-        if next_long == index:
-            next_long = next(long_lines, None)
-        if index + 1 >= len(source):
-            return
-        after = source.starts[index + 1] - start
+        marks[-1] = ord("e")
+    elif marks.endswith(b"s"):  # white space at the very end
+        marks[-1] = ord("T")
+    lines = source.raw_lines[part.body_start : part.end]
+    for index in _long_lines(lines, part.body_start):
+        marks[source.starts[index] + LINE_LIMIT - start] = ord("L")
+    return marks
 
 
-def _qp_first_error(source: Source, index: int, lo: int, hi: int) -> tuple[int, str] | None:
-    """The first error on line ``index``, between offsets ``lo`` and ``hi``: a
-    bad "=", an octet that must be encoded, a line longer than 76."""
+def _qp_first_error(source: Source, lo: int, hi: int) -> tuple[int, str] | None:
+    """The first error on the line between offsets ``lo`` and ``hi``: a bad
+    "=", an octet that must be encoded, a line longer than 76."""
     data = source.data
+    if hi - lo > LINE_LIMIT:
+        hi_scan = lo + LINE_LIMIT  # the long line is the first error from there on
+        too_long: tuple[int, str] | None = (
+            hi_scan,
+            f"encoded line is {hi - lo} characters (limit 76)",
+        )
+    else:
+        hi_scan, too_long = hi, None
     clean = QP_NO_ERROR.match(data, lo, hi)  # never None: it matches b""
     error_at = clean.end() if clean is not None else lo
-    if error_at < hi:
+    if error_at < hi_scan:
         return error_at, _qp_error(data, error_at)
-    if hi - lo > LINE_LIMIT:
-        return lo + LINE_LIMIT, f"encoded line is {hi - lo} characters (limit 76)"
-    return None
+    return too_long
 
 
 def _qp_first_warning(data: bytes, lo: int, hi: int) -> tuple[int, str] | None:
@@ -576,8 +586,9 @@ def _qp_problems(message: ParsedMessage, part: Part) -> tuple[int, str, int, boo
     for the first bad place of a quoted-printable body, or None when valid.
 
     A valid body costs one ``bytes.translate``, a few substring counts and the
-    line-length check, all in C.  Otherwise the bad lines are found as above
-    and judged one by one, the good lines never read in Python.
+    line-length check, all in C.  Otherwise the bad lines are found in the
+    marked classes (``_qp_marks``) and judged one by one until the first error,
+    the good lines never read in Python; the rest are only counted, in C.
     """
     source = message.source
     start, end = body_span(source, part)
@@ -585,16 +596,19 @@ def _qp_problems(message: ParsedMessage, part: Part) -> tuple[int, str, int, boo
     lines = source.raw_lines[part.body_start : part.end]
     if _qp_valid(classes) and next(_long_lines(lines, 0), None) is None:
         return None
+    marks = _qp_marks(source, part, start, classes)
     error: tuple[int, str] | None = None
     warning: tuple[int, str] | None = None
     bad_lines = 0
-    for index in _qp_bad_lines(source, part, start, classes):
+    for found in QP_MARKED_LINE.finditer(marks):
         bad_lines += 1
-        if error is not None:
-            continue
+        if error is not None:  # only the count is left to find: in C
+            bad_lines += len(QP_MARKED_LINE.findall(marks, found.end()))
+            break
+        index = source.line_index_at(start + found.start())
         lo = source.starts[index]
         hi = min(_content_end(source, index), end)
-        error = _qp_first_error(source, index, lo, hi)
+        error = _qp_first_error(source, lo, hi)
         if error is None and warning is None:
             warning = _qp_first_warning(source.data, lo, hi)
     if error is not None:
@@ -660,7 +674,7 @@ def invalid_quoted_printable(message: ParsedMessage, params: Mapping[str, object
     "TE006",
     "encoding-on-multipart",
     severity="error",
-    summary="a multipart or message/rfc822 with a transfer encoding other than 7bit, 8bit or binary",
+    summary="a multipart or message/rfc822 with an encoding other than 7bit, 8bit or binary",
     references=("RFC 2045 6.4", "RFC 2046 5.1", "RFC 2046 5.2", "RFC 6532 3.5"),
     bad=message(extra=MIXED + b"Content-Transfer-Encoding: base64\r\n", body=MULTIPART_BODY),
     good=message(extra=MIXED + b"Content-Transfer-Encoding: 7bit\r\n", body=MULTIPART_BODY),
