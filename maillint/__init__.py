@@ -11,11 +11,15 @@ functions.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from maillint.api import LintError, check, lint_message, lint_path
 from maillint.engine import Report, lint_bytes
 from maillint.findings import Finding, Severity
-from maillint.fix import FixReport, fix_bytes
 from maillint.profiles import Profile, ProfileError, load_profile
+
+if TYPE_CHECKING:  # for type checkers; at run time __getattr__ imports them lazily
+    from maillint.fix import FixReport, fix_bytes
 
 __version__ = "0.1.0"
 
@@ -35,3 +39,13 @@ __all__ = [
     "lint_path",
     "load_profile",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``fix_bytes`` and ``FixReport``, imported on first use (PEP 562): the
+    repair machinery is heavy, and linting alone never needs it."""
+    if name in ("fix_bytes", "FixReport"):
+        from maillint import fix
+
+        return getattr(fix, name)
+    raise AttributeError(f"module 'maillint' has no attribute {name!r}")

@@ -13,12 +13,13 @@ preamble and the epilogue.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from maillint.mimeparams import ParsedValue, parse_content_type
-from maillint.parse import DEFAULT_LIMITS, HeaderSection, Limits, parse_header
+from maillint.parse import DEFAULT_LIMITS, HeaderField, HeaderSection, Limits, parse_header
 from maillint.source import Source
 
 # A line that starts with "--": at the start of the data, or after any line
@@ -26,6 +27,47 @@ from maillint.source import Source
 DASH_AFTER_BREAK = (b"\n--", b"\r--")
 DEFAULT_MAX_DEPTH = 32
 TRANSPORT_PADDING = b" \t"
+TRANSFER_WSP = b" \t"
+# What matters inside a comment of a structured field: a quoted pair, "(" and ")".
+COMMENT_SPECIAL = re.compile(rb"\\.|[()]", re.DOTALL)
+
+
+def _blank_comments(value: bytes) -> bytes:
+    """The value with every comment (RFC 5322 3.2.2, nested) replaced by as many
+    spaces, so that indexes stay those of the field; an unclosed comment runs
+    to the end."""
+    pieces: list[bytes] = []
+    depth = 0
+    opened = 0
+    last = 0
+    for match in COMMENT_SPECIAL.finditer(value):
+        token = match.group()
+        if token == b"(":
+            if depth == 0:
+                opened = match.start()
+            depth += 1
+        elif token == b")" and depth:
+            depth -= 1
+            if depth == 0:
+                pieces.append(value[last:opened] + b" " * (match.end() - opened))
+                last = match.end()
+    if depth:
+        pieces.append(value[last:opened] + b" " * (len(value) - opened))
+    else:
+        pieces.append(value[last:])
+    return b"".join(pieces)
+
+
+def mechanism(header_field: HeaderField) -> tuple[str, int]:
+    """The mechanism of a Content-Transfer-Encoding field, lowercased, with the
+    comments and white space around it removed (RFC 2045 6.1 allows CFWS), and
+    the index in the field's value where it starts."""
+    value = header_field.value
+    if b"(" in value:
+        value = _blank_comments(value)
+    token = value.strip(TRANSFER_WSP)
+    index = len(value) - len(value.lstrip(TRANSFER_WSP))
+    return token.decode("latin-1").lower(), index
 
 
 @dataclass
@@ -95,11 +137,12 @@ class Part:
 
     @property
     def encoding(self) -> str:
-        """The Content-Transfer-Encoding, lowercased; ``7bit`` when absent."""
+        """The Content-Transfer-Encoding mechanism, lowercased, comments removed;
+        ``7bit`` when absent or empty (RFC 2045 6.1)."""
         header_field = self.header.get("content-transfer-encoding")
         if header_field is None:
             return "7bit"
-        return header_field.text().strip().lower() or "7bit"
+        return mechanism(header_field)[0] or "7bit"
 
     def walk(self) -> Iterator[Part]:
         """This part and every part below it, in file order, without recursion."""

@@ -149,3 +149,13 @@ def test_hundred_thousand_siblings():
     _, root = tree(data, limits=Limits(max_parts=count))  # the default limit is lower (ML001)
     assert len(root.children) == count
     assert root.children[-1].path == str(count)
+
+
+def test_transfer_encoding_ignores_comments_and_case():
+    data = TOP + (
+        b"Content-Type: text/plain\r\nContent-Transfer-Encoding: (attached) BASE64 (file)\r\n\r\n"
+        b"aGVsbG8=\r\n"
+    )
+    message, root = tree(data)
+    assert root.encoding == "base64"
+    assert decoded_body(message.source, root) == b"hello"

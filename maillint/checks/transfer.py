@@ -22,8 +22,8 @@ from operator import itemgetter, not_
 from maillint.checks.examples import message
 from maillint.decode import body_span
 from maillint.findings import Hit, Severity
-from maillint.mime import Part
-from maillint.parse import HeaderField, ParsedMessage
+from maillint.mime import Part, mechanism
+from maillint.parse import ParsedMessage
 from maillint.registry import rule
 from maillint.source import Source
 
@@ -43,7 +43,6 @@ COMPACT["quotedprintable"] = "quoted-printable"
 UUENCODE = frozenset({"x-uuencode", "uuencode", "x-uue", "uue", "x-uu"})
 NOT_ALNUM = re.compile(r"[^a-z0-9]")
 # What a comment scan stops at: a quoted pair or a parenthesis (comments nest).
-COMMENT_SPECIAL = re.compile(rb"\\.|[()]", re.DOTALL)
 
 # base64 (RFC 2045 6.8, Table 1).
 BASE64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
@@ -118,44 +117,6 @@ def _plural(number: int, word: str) -> str:
 def _more(number: int, what: str = "bad line") -> str:
     """The tail of a message that counts the other places."""
     return f"; {_plural(number, 'more ' + what)} in this part" if number > 0 else ""
-
-
-def _blank_comments(value: bytes) -> bytes:
-    """The value with every comment (RFC 5322 3.2.2, nested) replaced by as many
-    spaces, so that indexes stay those of the field; an unclosed comment runs
-    to the end."""
-    pieces: list[bytes] = []
-    depth = 0
-    opened = 0
-    last = 0
-    for match in COMMENT_SPECIAL.finditer(value):
-        token = match.group()
-        if token == b"(":
-            if depth == 0:
-                opened = match.start()
-            depth += 1
-        elif token == b")" and depth:
-            depth -= 1
-            if depth == 0:
-                pieces.append(value[last:opened] + b" " * (match.end() - opened))
-                last = match.end()
-    if depth:
-        pieces.append(value[last:opened] + b" " * (len(value) - opened))
-    else:
-        pieces.append(value[last:])
-    return b"".join(pieces)
-
-
-def mechanism(header_field: HeaderField) -> tuple[str, int]:
-    """The mechanism of a Content-Transfer-Encoding field, lowercased, with the
-    comments and white space around it removed (RFC 2045 6.1 allows CFWS), and
-    the index in the field's value where it starts."""
-    value = header_field.value
-    if b"(" in value:
-        value = _blank_comments(value)
-    token = value.strip(WSP)
-    index = len(value) - len(value.lstrip(WSP))
-    return token.decode("latin-1").lower(), index
 
 
 def transfer_encoding(part: Part) -> str:

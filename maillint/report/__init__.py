@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import import_module
 
 from maillint.findings import Severity
-from maillint.report import github, html, json_format, sarif, text
+from maillint.report import github, json_format, sarif, text
 from maillint.runner import Results
 
 
@@ -26,10 +27,17 @@ class RenderOptions:
 
 Renderer = Callable[[Results, RenderOptions], str]
 
+
+def _render_html(results: Results, options: RenderOptions) -> str:
+    """The HTML renderer, imported on first use: jinja2 costs start-up time
+    that a text or JSON run (a pre-send hook, a CI step) should not pay."""
+    return import_module("maillint.report.html").render(results, options)
+
+
 FORMATS: dict[str, Renderer] = {
     "text": text.render,
     "json": json_format.render,
-    "html": html.render,
+    "html": _render_html,
     "sarif": sarif.render,
     "github": github.render,
 }
