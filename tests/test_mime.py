@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from maillint.decode import decoded_body
 from maillint.parse import Limits, parse
 
 TOP = b"From: a@example.com\r\nMIME-Version: 1.0\r\n"
