@@ -117,3 +117,13 @@ def test_select_by_exact_code_turns_on_a_rule_the_profile_turned_off(tmp_path):
     profile = load_profile(str(path))
     assert "LN008" in narrow(profile, select=["LN008"]).enabled()
     assert "LN008" not in narrow(profile, select=["LN"]).enabled()
+
+
+def test_utf8_profile_accepts_valid_utf8_headers_only():
+    good = msg(extra="X-Name: Jürgen\r\n".encode())
+    bad = msg(extra=b"X-Name: J\xfcrgen\r\n")  # Latin-1, not UTF-8
+    assert [f.code for f in lint_bytes(good, select=["HD006"]).findings] == ["HD006"]
+    assert lint_bytes(good, profile="utf8", select=["HD006"]).findings == []
+    assert [f.code for f in lint_bytes(bad, profile="utf8", select=["HD006"]).findings] == [
+        "HD006"
+    ]
