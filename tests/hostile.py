@@ -146,21 +146,33 @@ def _lines_of(data: bytes) -> tuple[list[bytes], list[int]]:
     return raw, starts
 
 
-def check_positions(data: bytes, report: Report) -> None:
-    """Every finding inside ``data``: offset, line and column, and agreeing."""
+def check_positions(data: bytes, report: Report, *, parts: bool = True) -> None:
+    """Every finding inside ``data``: offset, line and column, and agreeing.
+
+    ``data`` is the whole file (an mbox's positions are the file's); ``parts``
+    checks that each finding's part is one the report lists.
+    """
     raw, starts = _lines_of(data)
     paths = {part.path for part in report.parts}
     for finding in report.findings:
         assert 0 <= finding.offset <= len(data), finding
         index = max(bisect_right(starts, finding.offset) - 1, 0)
-        expected = (index + 1, finding.offset - (starts or [0])[index] + 1)
-        assert (finding.line, finding.column) == expected, finding
+        expected = {(index + 1, finding.offset - (starts or [0])[index] + 1)}
+        # A point just past a line break is also "past the end of the line before":
+        # the end of a message inside an mbox, or of a file ending in a line break.
+        if raw and finding.offset == starts[index] and index:
+            expected.add((index, len(raw[index - 1]) + 1))
+        if raw and finding.offset == len(data) and data.endswith((b"\n", b"\r")):
+            expected |= {(len(raw), len(raw[-1]) + 1), (len(raw) + 1, 1)}
+            assert (finding.line, finding.column) in expected, finding
+            continue
+        assert (finding.line, finding.column) in expected, finding
         if raw:
             assert 1 <= finding.line <= len(raw), finding
-            assert 1 <= finding.column <= len(raw[index]) + 1, finding
+            assert 1 <= finding.column <= len(raw[finding.line - 1]) + 1, finding
         else:
             assert (finding.line, finding.column) == (1, 1), finding
-        assert finding.part is None or finding.part in paths, (finding, paths)
+        assert not parts or finding.part is None or finding.part in paths, (finding, paths)
         assert isinstance(finding.message, str) and finding.message, finding
 
 

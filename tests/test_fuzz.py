@@ -38,6 +38,7 @@ from hypothesis import strategies as st
 import maillint
 from hostile import check_outputs, check_positions, lint_all
 from maillint import Report, Severity, lint_bytes
+from maillint.registry import all_rules
 
 LINE_ENDINGS = st.sampled_from(["wire", "stored", "auto"])
 
@@ -600,6 +601,33 @@ def test_every_output_format_renders_hostile_messages(data):
 def test_random_octets_yield_a_report(data):
     report = lint_all(data)
     check_positions(data, report)
+
+
+@st.composite
+def mbox(draw) -> bytes:
+    """Messages behind ``From `` postmarks, with quoted ``>From`` lines and odd line ends."""
+    pieces = []
+    for message in draw(st.lists(grammar_message() | mutated_message(), min_size=1, max_size=4)):
+        postmark = draw(st.sampled_from([b"From a@b Mon Jan  1 00:00:00 2024", b"From ", b"From"]))
+        eol = draw(st.sampled_from([b"\n", b"\r\n"]))
+        quoted = draw(st.sampled_from([b"", b">From me\n", b">>From me\r\n", b"From me\n"]))
+        pieces.append(
+            postmark + eol + quoted + message + draw(st.sampled_from([b"\n", b"", b"\r\n"]))
+        )
+    return draw(odd_bytes(b"".join(pieces)))
+
+
+@given(data=mbox() | st.binary(max_size=300).map(lambda d: b"From x\n" + d))
+def test_positions_lie_inside_the_file_for_every_message_of_an_mbox(data):
+    from io import BytesIO
+
+    from maillint.runner import LintOptions, lint_stream
+
+    options = LintOptions(select=tuple(all_rules()), line_endings="auto")
+    reports, errors = lint_stream("box.mbox", BytesIO(data), options.build_profile(), options)
+    assert not errors
+    for report in reports:
+        check_positions(data, report, parts=False)
 
 
 def fix_function():

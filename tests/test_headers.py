@@ -583,3 +583,24 @@ def test_large_headers_stay_linear():
     lint_bytes(b"To: a@b.example,\r\n" + b" \r\n" * 100_000 + b"\r\n", select=HD_CODES)
     # A quadratic rule would take minutes here; linear ones take a few seconds at most.
     assert time.perf_counter() - started < 30
+
+
+def test_part_header_without_empty_line_is_hd007_in_that_part():
+    # As the stdlib's msg_47.txt: a part's header runs straight into its text.
+    data = msg(
+        extra=b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=foo\r\n",
+        body=b"--foo\r\nContent-Type: text/plain\r\nbar\r\n\r\n"
+        b"--foo\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n--foo--\r\n",
+    )
+    report = lint(data, "HD007", "HD002")
+    assert [(f.code, f.line, f.column, f.part) for f in report.findings] == [
+        ("HD007", 11, 1, "1")
+    ]
+
+
+def test_stray_line_in_a_part_header_is_hd002():
+    data = msg(
+        extra=b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=foo\r\n",
+        body=b"--foo\r\nContent-Type: text/plain\r\nstray line\r\nX-A: b\r\n\r\nbody\r\n--foo--\r\n",
+    )
+    assert hits(data, "HD002", "HD007") == [("HD002", 11, 1)]

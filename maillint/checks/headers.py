@@ -175,7 +175,8 @@ def not_a_header_line(message: ParsedMessage, params: Mapping[str, object]) -> I
     follows it before the empty line) that has no colon and does not start
     with white space, so that it is neither a field nor a continuation. A line
     without colon after the last field is taken as the start of a body that
-    lacks its empty line instead (HD007).
+    lacks its empty line instead (HD007). MIME parts' header sections are
+    checked too.
 
     An mbox ``From `` line on the first line of a file in the Unix storage
     form is the envelope line of that format and only an `info` finding; in
@@ -187,6 +188,15 @@ def not_a_header_line(message: ParsedMessage, params: Mapping[str, object]) -> I
     message. It often comes from a folded line that lost its leading space.
     """
     source = message.source
+    for part in message.mime.walk():
+        path = part.path or None
+        for index in part.header.stray_lines:
+            if part.path or part.embedded:
+                yield Hit(
+                    source.starts[index],
+                    "line in the part's header section is not a field (no colon)",
+                    part=path,
+                )
     for index in message.header.stray_lines:
         start = source.starts[index]
         if index == 0 and source.raw_lines[0].startswith(MBOX_FROM):
@@ -356,7 +366,10 @@ def missing_separator(message: ParsedMessage, params: Mapping[str, object]) -> I
     """What it does: reports the line where the body was taken to start
     although no empty line came before it: a line that is neither a field nor
     a continuation, after the last field. A message made of header fields
-    only, with no body, needs no empty line and is not reported.
+    only, with no body, needs no empty line and is not reported. The header
+    section of every MIME part (and of a message inside message/rfc822) is
+    checked the same way (RFC 2046 5.1.1: a body part's header fields end with
+    an empty line too).
 
     Why it matters: the empty line is the only thing that ends the header
     section (RFC 5322 2.1). Without it, receivers disagree on where the body
@@ -364,11 +377,15 @@ def missing_separator(message: ParsedMessage, params: Mapping[str, object]) -> I
     cause the message to be rejected; a body line that looks like a field
     (``Note: ...``) is taken as one.
     """
-    index = message.header.missing_separator_at
-    if index is not None:
+    for part in message.mime.walk():
+        index = part.header.missing_separator_at
+        if index is None:
+            continue
+        whose = "the part's header section" if part.path or part.embedded else "the header section"
         yield Hit(
             message.source.starts[index],
-            "no empty line between the header section and the body, which starts here",
+            f"no empty line between {whose} and the body, which starts here",
+            part=part.path or None,
         )
 
 
