@@ -601,6 +601,7 @@ def test_part_header_without_empty_line_is_hd007_in_that_part():
 def test_stray_line_in_a_part_header_is_hd002():
     data = msg(
         extra=b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=foo\r\n",
-        body=b"--foo\r\nContent-Type: text/plain\r\nstray line\r\nX-A: b\r\n\r\nbody\r\n--foo--\r\n",
+        body=b"--foo\r\nContent-Type: text/plain\r\nstray line\r\nX-A: b\r\n\r\n"
+        b"body\r\n--foo--\r\n",
     )
     assert hits(data, "HD002", "HD007") == [("HD002", 11, 1)]
