@@ -1521,6 +1521,11 @@ def rewrap_base64(ctx: Context, findings: list[Finding]) -> Iterator[Fix | Skip]
 # -- CS003: the missing charset ------------------------------------------------------------------
 
 
+# Charsets in which CR, LF and ASCII are not single octets: a text/* body may not
+# be in them (RFC 2046 4.1.1), and a line-ending repair would break their text.
+NOT_ASCII_COMPATIBLE = re.compile(r"utf[-_]?(16|32)([-_]?[bl]e)?|utf[-_]?7", re.IGNORECASE)
+
+
 @repairs("CS003")
 def add_charset(ctx: Context, findings: list[Finding]) -> Iterator[Fix | Skip]:
     """The charset the text decodes in, when chardet and a strict decode agree."""
@@ -1547,6 +1552,11 @@ def _add_charset(ctx: Context, part: Part) -> Fix:
     found = guess(data, 0)
     if found is None or found.codec == "ascii":
         raise _Refused("no confident guess of its charset")
+    if NOT_ASCII_COMPATIBLE.fullmatch(found.codec):
+        raise _Refused(
+            f"the guess {mime_name(found.codec)} is not ASCII-compatible, "
+            "which text/* may not use (RFC 2046 4.1.1, RFC 2781 1)"
+        )
     if not decode(data, found.codec).ok:
         raise _Refused(f"the text does not decode strictly as {mime_name(found.codec)}")
     if not found.codec.startswith("iso2022") and iso2022jp_escape(data) >= 0:

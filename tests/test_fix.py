@@ -860,3 +860,20 @@ def test_cli_usage_and_io_errors_exit_two(tmp_path):
     missing = invoke(str(tmp_path / "missing.eml"))
     assert missing.exit_code == 2 and "cannot read" in missing.stderr
     assert invoke("--diff", str(one), str(two)).exit_code == 0
+
+
+def test_missing_charset_is_never_guessed_as_utf16():
+    """Found by the long fuzz run: CS003's repair declared UTF-16-BE for NUL-heavy
+    octets, then LN009's final newline made the text undecodable (a new CS002)."""
+    data = (
+        b"\x00" * 9 + b"\nContenT-type:message/rfc822\n\n\x00\nContent-Transfer-Encoding:\n\n"
+        b"\x00\n\x00\x00----.Caaaeiflortt\x00\x00\xe9"
+    )
+
+    def errors(raw: bytes) -> set[str]:
+        report = maillint.lint_bytes(raw, line_endings="stored")
+        return {f.code for f in report.findings if f.severity is Severity.ERROR}
+
+    fixed, _report = fix_bytes(data, line_endings="stored")
+    assert errors(fixed) <= errors(data)
+    assert b"utf-16" not in fixed.lower()
