@@ -1705,6 +1705,10 @@ def _file_text(name) -> str:
     text = name.text
     if any(0xD800 <= ord(char) <= 0xDFFF for char in text):
         raise _Refused("the charset of the file name cannot be told")
+    if "=?" in text:
+        # Found by the long fuzz run: a decoded name that is itself "=?...?=",
+        # copied plain, would be read (and judged, EW002) as an encoded word.
+        raise _Refused("the file name itself looks like an RFC 2047 encoded word")
     return text
 
 

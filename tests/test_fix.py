@@ -877,3 +877,15 @@ def test_missing_charset_is_never_guessed_as_utf16():
     fixed, _report = fix_bytes(data, line_endings="stored")
     assert errors(fixed) <= errors(data)
     assert b"utf-16" not in fixed.lower()
+
+
+def test_file_name_that_looks_like_an_encoded_word_is_not_copied():
+    """Found by the long fuzz run: name*= decoding to '=?us-ascii?B??=' was copied
+    into filename= plain, where it reads as a broken encoded word (a new EW002)."""
+    data = msg(
+        extra=b"MIME-Version: 1.0\r\n"
+        b"Content-Type: text/plain; name*=utf-8''%3D%3Fus%2Dascii%3FB%3F%3F%3D\r\n",
+    )
+    fixed, _report = fix_bytes(data)
+    before = {f.code for f in lint(data).findings}
+    assert {f.code for f in lint(fixed).findings} - before == set()
