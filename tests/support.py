@@ -26,3 +26,22 @@ def lint(data: bytes, *codes: str, **options) -> Report:
 def hits(data: bytes, *codes: str, **options) -> list[tuple[str, int, int]]:
     """(code, line, column) of every finding of the given rules."""
     return [(f.code, f.line, f.column) for f in lint(data, *codes, **options).findings]
+
+
+def mutations(seed: bytes, alphabet: bytes, rng, count: int = 300):
+    """``count`` copies of ``seed``, each with 1-12 random replacements, deletions
+    and insertions of octets from ``alphabet``: cheap robustness inputs."""
+    for _ in range(count):
+        data = bytearray(seed)
+        for _ in range(rng.randint(1, 12)):
+            position = rng.randrange(len(data))
+            action = rng.random()
+            if action < 0.4:
+                data[position] = rng.choice(alphabet)
+            elif action < 0.7:
+                del data[position : position + rng.randint(1, 20)]
+            else:
+                data[position:position] = bytes(
+                    rng.choice(alphabet) for _ in range(rng.randint(1, 5))
+                )
+        yield bytes(data)

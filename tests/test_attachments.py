@@ -23,7 +23,7 @@ import pytest
 from maillint import Severity, lint_bytes
 from maillint.checks.attachments import deceptions
 from maillint.registry import all_rules
-from support import hits, lint, msg
+from support import hits, lint, msg, mutations
 
 AT_CODES = [f"AT{number:03d}" for number in range(1, 7)]
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
@@ -654,20 +654,8 @@ def test_random_mutations_do_not_raise():
         )
     )
     alphabet = b"-;=\"\r\n \t:/\\()*%'?\x1b\x95\xff"
-    for _ in range(300):
-        data = bytearray(seed)
-        for _ in range(rng.randint(1, 12)):
-            position = rng.randrange(len(data))
-            action = rng.random()
-            if action < 0.4:
-                data[position] = rng.choice(alphabet)
-            elif action < 0.7:
-                del data[position : position + rng.randint(1, 20)]
-            else:
-                data[position:position] = bytes(
-                    rng.choice(alphabet) for _ in range(rng.randint(1, 5))
-                )
-        lint_bytes(bytes(data), select=AT_CODES)
+    for data in mutations(bytes(seed), alphabet, rng):
+        lint_bytes(data, select=AT_CODES)
 
 
 def test_many_attachments_stay_linear():

@@ -15,7 +15,7 @@ import pytest
 from maillint import Severity, lint_bytes, load_profile
 from maillint.profiles import with_overrides
 from maillint.registry import all_rules
-from support import hits, lint, msg
+from support import hits, lint, msg, mutations
 
 MM_CODES = [f"MM{number:03d}" for number in range(1, 12)]
 
@@ -719,20 +719,8 @@ def test_random_mutations_do_not_raise():
     rng = random.Random(2046)
     seed = bytearray(WELL_FORMED)
     alphabet = b"-;=\"\r\n \t:/\\()*%'\xff"
-    for _ in range(300):
-        data = bytearray(seed)
-        for _ in range(rng.randint(1, 12)):
-            position = rng.randrange(len(data))
-            action = rng.random()
-            if action < 0.4:
-                data[position] = rng.choice(alphabet)
-            elif action < 0.7:
-                del data[position : position + rng.randint(1, 20)]
-            else:
-                data[position:position] = bytes(
-                    rng.choice(alphabet) for _ in range(rng.randint(1, 5))
-                )
-        lint_bytes(bytes(data), select=MM_CODES)
+    for data in mutations(bytes(seed), alphabet, rng):
+        lint_bytes(data, select=MM_CODES)
 
 
 def test_hundred_thousand_siblings_stay_linear():
