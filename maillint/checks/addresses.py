@@ -762,6 +762,17 @@ def parse_msg_ids(value: bytes, *, multiple: bool) -> list[Problem]:
 # -- the rules ------------------------------------------------------------------
 
 
+def _problem_hits(field: HeaderField, problems) -> Iterator[Hit]:
+    """Hits for grammar problems of a field: obsolete syntax is a warning (RFC 5322 4)."""
+    for problem in problems:
+        yield Hit(
+            field.offset_of(problem.index),
+            problem.message,
+            field=field.name,
+            cap=Severity.WARNING if problem.obsolete else None,
+        )
+
+
 @rule(
     "AD001",
     "invalid-address",
@@ -794,13 +805,7 @@ def invalid_address(message: ParsedMessage, params: Mapping[str, object]) -> Ite
     many servers reject a message whose From does not parse (DMARC needs it).
     """
     for field, parsed in _address_fields(message):
-        for problem in parsed.problems:
-            yield Hit(
-                field.offset_of(problem.index),
-                problem.message,
-                field=field.name,
-                cap=Severity.WARNING if problem.obsolete else None,
-            )
+        yield from _problem_hits(field, parsed.problems)
 
 
 @rule(
@@ -838,13 +843,7 @@ def invalid_message_id(message: ParsedMessage, params: Mapping[str, object]) -> 
         multiple = MSG_ID_FIELDS.get(field.key)
         if multiple is None or not field.value.strip(b" \t"):
             continue
-        for problem in parse_msg_ids(field.value, multiple=multiple):
-            yield Hit(
-                field.offset_of(problem.index),
-                problem.message,
-                field=field.name,
-                cap=Severity.WARNING if problem.obsolete else None,
-            )
+        yield from _problem_hits(field, parse_msg_ids(field.value, multiple=multiple))
 
 
 @rule(
