@@ -160,6 +160,22 @@ def test_te001_empty_value_is_left_to_hd013():
     assert hits(part(b"", b"x\r\n"), "TE001") == []
 
 
+def test_te001_reports_a_second_field_with_another_mechanism():
+    data = part(b"7bit", b"QUJD\r\n").replace(b"\r\n\r\n", b"\r\n" + CTE + b"base64\r\n\r\n", 1)
+    assert hits(data, "TE001") == [("TE001", 9, 1)]
+    (finding,) = findings(data, "TE001")
+    assert "another mechanism" in finding.message and "readers disagree" in finding.message
+
+
+def test_te001_reports_a_repeated_field_even_when_it_agrees():
+    data = part(b"base64", b"QUJD\r\n").replace(
+        b"\r\n\r\n", b"\r\n" + CTE + b"BASE64 (again)\r\n\r\n", 1
+    )
+    (finding,) = findings(data, "TE001")
+    assert "the same as the first" in finding.message
+    assert (finding.line, finding.column) == (9, 1)
+
+
 def test_te001_in_a_nested_part_names_the_part():
     data = nested(b"Content-Type: text/plain\r\n" + CTE + b"x-bogus\r\n\r\ntext\r\n")
     (finding,) = findings(data, "TE001")
@@ -168,7 +184,8 @@ def test_te001_in_a_nested_part_names_the_part():
 
 def test_te001_every_field_of_a_part_is_checked():
     data = msg(extra=MIME + CTE + b"base64\r\n" + CTE + b"x-second\r\n", body=b"QUJD\r\n")
-    assert hits(data, "TE001") == [("TE001", 8, VALUE_COLUMN)]
+    # The unknown value, and the second field itself.
+    assert sorted(hits(data, "TE001")) == [("TE001", 8, 1), ("TE001", 8, VALUE_COLUMN)]
 
 
 def test_te001_unknown_on_a_multipart_is_reported_once_by_te001():

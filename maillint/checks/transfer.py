@@ -23,7 +23,7 @@ from maillint.checks.examples import message
 from maillint.decode import body_span
 from maillint.findings import Hit, Severity
 from maillint.mime import Part, mechanism
-from maillint.parse import ParsedMessage
+from maillint.parse import HeaderField, ParsedMessage
 from maillint.registry import rule
 from maillint.source import Source
 
@@ -179,7 +179,10 @@ def unknown_transfer_encoding(
     ``base64;``), and says so when the value is uuencode (``x-uuencode``),
     which is not a MIME encoding at all, or a private ``x-`` token. On a
     multipart or message/rfc822 this is the only finding (TE006 reports the
-    known encodings there). An empty field is HD013's.
+    known encodings there). An empty field is HD013's. A second
+    Content-Transfer-Encoding field in the same header is reported too, as
+    MM002 does for a second Content-Type: whatever its value, one reader
+    decodes by the first and another by the last.
 
     Why it matters: RFC 2045 6.4 says a reader MUST treat a part with an
     unrecognized encoding as application/octet-stream: the text is not shown,
@@ -188,7 +191,8 @@ def unknown_transfer_encoding(
     their own software.
     """
     for part in message.mime.walk():
-        for header_field in part.header.get_all(CTE):
+        fields = part.header.get_all(CTE)
+        for header_field in fields:
             token, index = mechanism(header_field)
             if not token or token in KNOWN:
                 continue
@@ -201,6 +205,22 @@ def unknown_transfer_encoding(
                 field=header_field.name,
                 part=part.path or None,
             )
+        if len(fields) > 1:
+            yield from _repeated_encodings(fields, part)
+
+
+def _repeated_encodings(fields: list[HeaderField], part: Part) -> Iterator[Hit]:
+    """Every Content-Transfer-Encoding field after the first, at its name."""
+    first = mechanism(fields[0])[0]
+    for header_field in fields[1:]:
+        if mechanism(header_field)[0] == first:
+            text = f"second {header_field.name} field, the same as the first"
+        else:
+            text = (
+                f"second {header_field.name} field with another mechanism: "
+                "readers disagree on which applies"
+            )
+        yield Hit(header_field.start, text, field=header_field.name, part=part.path or None)
 
 
 @rule(
