@@ -16,6 +16,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
@@ -180,10 +181,15 @@ def apply_rule_table(settings: dict[str, RuleSetting], table: object, path: Path
         settings[code] = RuleSetting(severity, MappingProxyType(params))
 
 
+def _is_path(name: str) -> bool:
+    """Whether a profile is named by a file path rather than a built-in name."""
+    return name.endswith(".toml") or "/" in name or "\\" in name
+
+
 def _resolve_file(name: str, relative_to: Path | None) -> Path:
     """A profile name (built-in) or a path to a TOML file."""
     candidates = []
-    if name.endswith(".toml") or "/" in name or "\\" in name:
+    if _is_path(name):
         base = relative_to.parent if relative_to else Path.cwd()
         candidates.append(Path(name) if Path(name).is_absolute() else base / name)
     else:
@@ -258,8 +264,26 @@ def _full(settings: Mapping[str, RuleSetting]) -> MappingProxyType:
 
 
 def load_profile(name: str = "default") -> Profile:
-    """Load a built-in profile by name, or a user's profile by path."""
-    path = _resolve_file(name, None)
+    """Load a built-in profile by name, or a user's profile by path.
+
+    A built-in profile is read once per process: ``lint_bytes(data)`` with no
+    profile loads the default one on every call, and parsing its TOML cost as
+    much as linting a short message.  The files ship with the package and do
+    not change under a running process; a user's file is read every time, so
+    that an edit to it takes effect.
+    """
+    if not _is_path(name):
+        return _builtin_profile(name, len(all_rules()))
+    return _read_profile(_resolve_file(name, None))
+
+
+@lru_cache(maxsize=64)
+def _builtin_profile(name: str, rule_count: int) -> Profile:
+    """A built-in profile, cached (``rule_count``: a newly registered rule is a new key)."""
+    return _read_profile(_resolve_file(name, None))
+
+
+def _read_profile(path: Path) -> Profile:
     loaded = _load_settings(path.resolve(), ())
     return Profile(
         path.stem, loaded.description, path, _full(loaded.settings), loaded.carrier, loaded.domains

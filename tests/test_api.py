@@ -230,6 +230,26 @@ def test_lint_path_takes_a_profile_object(tmp_path):
     assert "LN001" not in {f.code for f in report.findings}
 
 
+def test_an_edited_profile_file_takes_effect_on_the_next_call(tmp_path, monkeypatch):
+    # Built-in profiles are read once per process; a user's file must not be.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "team.toml").write_text('extends = "default"\n[rules.LN002]\nseverity = "off"\n')
+    assert "LN002" not in {
+        f.code for f in maillint.lint_bytes(WARN_ONLY, profile="team.toml").findings
+    }
+    (tmp_path / "team.toml").write_text('extends = "default"\n[rules.LN002]\nseverity = "error"\n')
+    report = maillint.lint_bytes(WARN_ONLY, profile="team.toml")
+    assert [(f.code, f.severity) for f in report.findings] == [("LN002", Severity.ERROR)]
+
+
+def test_the_default_profile_is_the_same_on_every_call():
+    first = maillint.lint_bytes(LONG)
+    assert [(f.code, f.line) for f in maillint.lint_bytes(LONG).findings] == [
+        (f.code, f.line) for f in first.findings
+    ]
+    assert {f.code for f in first.findings} == {"LN001", "LN002"}
+
+
 def test_lint_path_raises_for_a_missing_path(tmp_path):
     with pytest.raises(FileNotFoundError):
         lint_path(tmp_path / "nope.eml")
