@@ -605,3 +605,71 @@ def test_stray_line_in_a_part_header_is_hd002():
         b"body\r\n--foo--\r\n",
     )
     assert hits(data, "HD002", "HD007") == [("HD002", 11, 1)]
+
+
+# --- HD001, HD004, HD005, HD006 in the header sections of MIME parts ----------
+
+MIXED = b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=foo\r\n"
+
+
+def in_a_part(part_header: bytes) -> bytes:
+    """A multipart whose second part (path "2") has the given header lines; they
+    start on line 14 (lines 6-7 MIXED, 9-12 the first part, 13 its delimiter)."""
+    return msg(
+        extra=MIXED,
+        body=b"--foo\r\nContent-Type: text/plain\r\n\r\nhello\r\n--foo\r\n"
+        + part_header
+        + b"\r\nQUJD\r\n--foo--\r\n",
+    )
+
+
+def found(data: bytes, *codes: str, **options) -> list[tuple[str, int, int, str | None]]:
+    return [(f.code, f.line, f.column, f.part) for f in lint(data, *codes, **options).findings]
+
+
+def test_raw_8bit_file_name_in_a_part_is_hd006_with_the_rfc2231_remedy():
+    data = in_a_part(
+        b"Content-Type: application/pdf\r\n"
+        b'Content-Disposition: attachment; filename="r\xc3\xa9sum\xc3\xa9.pdf"\r\n'
+    )
+    assert found(data, "HD006") == [("HD006", 15, 45, "2")]
+    (finding,) = lint(data, "HD006").findings
+    assert "not RFC 2231-encoded" in finding.message and finding.field == "Content-Disposition"
+
+
+def test_raw_8bit_in_a_part_description_names_rfc2047():
+    data = in_a_part(b"Content-Type: text/plain\r\nContent-Description: caf\xc3\xa9\r\n")
+    (finding,) = lint(data, "HD006").findings
+    assert (finding.line, finding.part) == (15, "2")
+    assert "not RFC 2047-encoded" in finding.message
+
+
+def test_utf8_profile_accepts_utf8_in_part_headers_but_not_latin1():
+    good = in_a_part(b'Content-Disposition: attachment; filename="caf\xc3\xa9.txt"\r\n')
+    bad = in_a_part(b'Content-Disposition: attachment; filename="caf\xe9.txt"\r\n')
+    assert found(good, "HD006", profile="utf8") == []
+    assert [f.part for f in lint(bad, "HD006", profile="utf8").findings] == ["2"]
+
+
+def test_bad_name_blank_continuation_and_space_before_colon_in_a_part():
+    data = in_a_part(
+        b"Content-Type: application/octet-stream\r\n"
+        b"X-Gr\xfc\xdfe: hallo\r\n"
+        b"Content-Description : a file\r\n"
+        b"Content-Disposition: attachment;\r\n"
+        b"  \r\n"
+        b" filename=a.bin\r\n"
+    )
+    assert found(data, "HD001", "HD004", "HD005") == [
+        ("HD001", 15, 5, "2"),
+        ("HD005", 16, 20, "2"),
+        ("HD004", 18, 1, "2"),
+    ]
+
+
+def test_part_headers_that_are_fine_give_no_hd_finding():
+    data = in_a_part(
+        b"Content-Type: application/pdf; name=report.pdf\r\n"
+        b"Content-Disposition: attachment;\r\n filename*=UTF-8''r%C3%A9sum%C3%A9.pdf\r\n"
+    )
+    assert found(data, "HD001", "HD004", "HD005", "HD006") == []

@@ -29,6 +29,9 @@ WSP = b" \t"
 MBOX_FROM = b"From "
 UTF8_BOM = b"\xef\xbb\xbf"
 
+# MIME fields whose 8-bit text belongs in RFC 2231 parameters, not RFC 2047 words.
+PARAMETER_FIELDS = frozenset({"content-type", "content-disposition"})
+
 # RFC 5322 3.6: the fields that may appear at most once ("Max number 1").
 UNIQUE_FIELDS = frozenset(
     name.lower()
@@ -120,6 +123,19 @@ def _file_line(message: ParsedMessage, index: int) -> int:
     return message.source.first_line + index
 
 
+def _sections(message: ParsedMessage) -> Iterator[tuple[list[HeaderField], str | None]]:
+    """The fields of every header section, with the path of its part.
+
+    The message's own section comes first (path None), then each MIME part's
+    and each message/rfc822 part's, in file order: RFC 2045 3 gives a body
+    part's fields the syntax of RFC 5322 fields, and readers parse them with
+    the same code, so a bad name, a blank continuation or a raw 8-bit
+    file name there breaks the same way.
+    """
+    for part in message.mime.walk():
+        yield part.header.fields, part.path or None
+
+
 @rule(
     "HD001",
     "invalid-field-name",
@@ -139,26 +155,33 @@ def invalid_field_name(message: ParsedMessage, params: Mapping[str, object]) -> 
     characters except the colon. Receivers disagree on what to do with other
     octets: some drop the field, some end the header section there and push
     the rest into the body, some reject the message. RFC 2047 encoding is not
-    allowed in names; use a plain ASCII name.
+    allowed in names; use a plain ASCII name. The header sections of MIME
+    parts are checked too.
     """
-    for field in message.header.fields:
-        if not field.raw_name:
-            yield Hit(field.colon, "empty field name (the line starts with a colon)")
-            continue
-        found = BAD_NAME_OCTET.search(field.raw_name)
-        if found is None:
-            continue
-        if field.start == 0 and field.raw_name.startswith(UTF8_BOM):
-            yield Hit(0, "UTF-8 byte order mark before the first field name", field=field.name)
-            continue
-        count = len(BAD_NAME_OCTET.findall(field.raw_name))
-        octet = found.group()[0]
-        more = f" ({count} in this name)" if count > 1 else ""
-        yield Hit(
-            field.start + found.start(),
-            f"octet 0x{octet:02X} in field name{more}",
-            field=field.name,
-        )
+    for fields, path in _sections(message):
+        for field in fields:
+            yield from _name_problem(field, path)
+
+
+def _name_problem(field: HeaderField, path: str | None) -> Iterator[Hit]:
+    if not field.raw_name:
+        yield Hit(field.colon, "empty field name (the line starts with a colon)", part=path)
+        return
+    found = BAD_NAME_OCTET.search(field.raw_name)
+    if found is None:
+        return
+    if field.start == 0 and field.raw_name.startswith(UTF8_BOM):
+        yield Hit(0, "UTF-8 byte order mark before the first field name", field=field.name)
+        return
+    count = len(BAD_NAME_OCTET.findall(field.raw_name))
+    octet = found.group()[0]
+    more = f" ({count} in this name)" if count > 1 else ""
+    yield Hit(
+        field.start + found.start(),
+        f"octet 0x{octet:02X} in field name{more}",
+        field=field.name,
+        part=path,
+    )
 
 
 @rule(
@@ -256,18 +279,20 @@ def whitespace_only_continuation(
     non-white-space character; a line of white space alone is obsolete syntax
     (4.2) that must not be generated. Many receivers take such a line as the
     empty line that ends the header section, so every field after it lands in
-    the body.
+    the body. The header sections of MIME parts are checked too.
     """
     lines = message.source.raw_lines
     starts = message.source.starts
-    for field in message.header.fields:
-        for index in range(field.first_line + 1, field.last_line + 1):
-            if not lines[index].strip(b" \t\r\n"):
-                yield Hit(
-                    starts[index],
-                    f"continuation line of {field.name} holds only white space",
-                    field=field.name,
-                )
+    for fields, path in _sections(message):
+        for field in fields:
+            for index in range(field.first_line + 1, field.last_line + 1):
+                if not lines[index].strip(b" \t\r\n"):
+                    yield Hit(
+                        starts[index],
+                        f"continuation line of {field.name} holds only white space",
+                        field=field.name,
+                        part=path,
+                    )
 
 
 @rule(
@@ -288,16 +313,19 @@ def space_before_colon(message: ParsedMessage, params: Mapping[str, object]) -> 
     2.2); white space there is obsolete syntax (4.5) that readers must accept
     but writers must not produce. Some parsers take the space as part of the
     name and no longer recognise the field (a ``Subject `` that is no Subject),
-    and some filters are fooled by it.
+    and some filters are fooled by it. The header sections of MIME parts are
+    checked too.
     """
-    for field in message.header.fields:
-        name_end = field.start + len(field.raw_name)
-        if field.colon > name_end:
-            yield Hit(
-                name_end,
-                f"white space between field name {field.name!r} and the colon",
-                field=field.name,
-            )
+    for fields, path in _sections(message):
+        for field in fields:
+            name_end = field.start + len(field.raw_name)
+            if field.colon > name_end:
+                yield Hit(
+                    name_end,
+                    f"white space between field name {field.name!r} and the colon",
+                    field=field.name,
+                    part=path,
+                )
 
 
 @rule(
@@ -318,7 +346,9 @@ def non_ascii_header(message: ParsedMessage, params: Mapping[str, object]) -> It
     valid UTF-8 passes and one that is not is still reported, at the first
     octet that does not decode. Octets in field names are HD001's; ESC, the
     start of raw ISO-2022-JP, is not above 127 and is reported as a control
-    character (LN006).
+    character (LN006). The header sections of MIME parts are checked too: a
+    raw 8-bit file name in Content-Disposition or Content-Type is the usual
+    case there, and its remedy is RFC 2231 (``filename*=UTF-8''...``).
 
     Why it matters: RFC 5322 header fields are US-ASCII. Text in other
     characters must be carried in RFC 2047 encoded words (``=?UTF-8?B?...?=``).
@@ -327,30 +357,38 @@ def non_ascii_header(message: ParsedMessage, params: Mapping[str, object]) -> It
     reject or rewrite the message.
     """
     allow_utf8 = bool(params.get("allow-utf8", False))
-    for field in message.header.fields:
-        value = field.value
-        if value.isascii():
-            continue
-        count = len(value) - len(value.translate(None, HIGH_OCTETS))
-        octets = _plural(count, "octet")
-        if allow_utf8:
-            try:
-                value.decode("utf-8")
-            except UnicodeDecodeError as error:
-                yield Hit(
-                    field.offset_of(error.start),
-                    f"{field.name} is not valid UTF-8 ({octets} above 127; "
-                    f"first bad octet 0x{value[error.start]:02X} here)",
-                    field=field.name,
-                )
-            continue
-        found = EIGHT_BIT.search(value)
-        assert found is not None
-        yield Hit(
-            field.offset_of(found.start()),
-            f"{field.name} holds {octets} above 127 (not RFC 2047-encoded), first here",
-            field=field.name,
-        )
+    for fields, path in _sections(message):
+        for field in fields:
+            if not field.value.isascii():
+                yield from _eight_bit(field, path, allow_utf8)
+
+
+def _eight_bit(field: HeaderField, path: str | None, allow_utf8: bool) -> Iterator[Hit]:
+    """HD006's finding for one field whose body holds octets above 127."""
+    value = field.value
+    count = len(value) - len(value.translate(None, HIGH_OCTETS))
+    octets = _plural(count, "octet")
+    if allow_utf8:
+        try:
+            value.decode("utf-8")
+        except UnicodeDecodeError as error:
+            yield Hit(
+                field.offset_of(error.start),
+                f"{field.name} is not valid UTF-8 ({octets} above 127; "
+                f"first bad octet 0x{value[error.start]:02X} here)",
+                field=field.name,
+                part=path,
+            )
+        return
+    found = EIGHT_BIT.search(value)
+    assert found is not None
+    remedy = "RFC 2231-encoded" if field.key in PARAMETER_FIELDS else "RFC 2047-encoded"
+    yield Hit(
+        field.offset_of(found.start()),
+        f"{field.name} holds {octets} above 127 (not {remedy}), first here",
+        field=field.name,
+        part=path,
+    )
 
 
 @rule(
