@@ -217,3 +217,42 @@ def test_pre_commit_hook_matches_eml_files_and_runs_check(tmp_path):
             timeout=WAIT * 3,
         )
         assert result.returncode == status, result.stdout + result.stderr
+
+
+def test_the_readme_pre_commit_config_runs_maillint_in_a_real_repository(tmp_path):
+    # The README's .pre-commit-config.yaml, run by pre-commit itself in a new
+    # git repository: a clean .eml passes, a bad one fails the commit check.
+    yaml_block = code_block("yaml", "repo: local")
+    git = shutil.which("git")
+    if git is None:
+        pytest.skip("git is not installed")
+    repo = tmp_path / "templates"
+    repo.mkdir()
+    (repo / ".pre-commit-config.yaml").write_text(yaml_block, encoding="utf-8")
+    (repo / "welcome.eml").write_bytes(CLEAN)
+    (repo / "notes.txt").write_bytes(LONG)  # not .eml: the hook must not look at it
+    env = {
+        **os.environ,
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PRE_COMMIT_HOME": str(tmp_path / "cache"),
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }
+
+    def run(*command: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            command, cwd=repo, env=env, capture_output=True, text=True, timeout=WAIT * 6
+        )
+
+    pre_commit = [sys.executable, "-m", "pre_commit", "run", "--all-files"]
+    assert run(git, "init", "-q").returncode == 0
+    assert run(git, "add", ".").returncode == 0
+    passed = run(*pre_commit)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "maillint" in passed.stdout and "Passed" in passed.stdout
+    (repo / "broken.eml").write_bytes(LONG)
+    assert run(git, "add", "broken.eml").returncode == 0
+    failed = run(*pre_commit)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "broken.eml:7:999: LN001" in failed.stdout
+    assert "welcome.eml:7:999" not in failed.stdout and "notes.txt" not in failed.stdout
