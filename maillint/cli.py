@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -23,9 +25,10 @@ from maillint.profiles import ProfileError, list_profiles
 from maillint.progress import ProgressBar
 from maillint.registry import all_rules
 from maillint.report import FORMATS, NEEDS_SOURCE, RenderOptions
-from maillint.runner import LintOptions, default_jobs, run
+from maillint.runner import LintOptions, Results, default_jobs, run
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+F = TypeVar("F", bound=Callable[..., Any])  # a command function, as click types its decorators
 
 
 def _codes(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -58,9 +61,39 @@ def _show_progress(choice: bool | None, fmt: str, output: str | None) -> bool:
     return output is not None or (fmt == "text" and sys.stdout.isatty())
 
 
-def _fail(message: str) -> None:
+def _echo_error(message: str) -> None:
+    """One error on standard error, prefixed as every command prefixes them."""
     click.echo(f"maillint: error: {message}", err=True)
+
+
+def _fail(message: str) -> None:
+    """Report a usage or I/O error and end the run with status 2."""
+    _echo_error(message)
     sys.exit(EXIT_ERROR)
+
+
+def _exit(error: bool, fails: bool) -> NoReturn:
+    """Exit 2 on an error, else 1 when a finding reached --fail-on, else 0.
+
+    An error outranks findings: a message that could not be read (or written)
+    was not judged, so neither 0 nor 1 would speak for the whole run.
+    """
+    sys.exit(EXIT_ERROR if error else EXIT_FINDINGS if fails else EXIT_CLEAN)
+
+
+def _exit_with(results: Results, threshold: Severity, exit_zero: bool = False) -> NoReturn:
+    """Name each input that could not be linted, then exit as ``_exit`` says."""
+    for error in results.errors:
+        _echo_error(f"{error.path}: {error.message}")
+    _exit(bool(results.errors), results.fails(threshold) and not exit_zero)
+
+
+def _write_report(path: str, text: str) -> None:
+    """Write a report file; one that cannot be written ends the run with status 2."""
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"{path}: cannot write: {exc.strerror or exc}")
 
 
 def _load_config(config_path: str | None, isolated: bool) -> Config:
@@ -68,6 +101,34 @@ def _load_config(config_path: str | None, isolated: bool) -> Config:
         return Config()
     path = Path(config_path) if config_path else find_config()
     return load_config(path)
+
+
+def _over_config(
+    config: Config,
+    profile: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    **settings: Any,
+) -> LintOptions:
+    """The command line's rule selection over the configuration file's.
+
+    --profile and --select replace the file's, --ignore adds to it, and the
+    file's per-rule settings always apply: `check`, `serve`, `mailpit` and
+    `fix` must agree on that, so it is said once.
+    """
+    return LintOptions(
+        profile=profile or config.profile,
+        select=_codes(select) or config.select,
+        ignore=_codes(ignore) + config.ignore,
+        overrides=tuple(config.rules.items()),
+        overrides_path=str(config.path) if config.path else None,
+        **settings,
+    )
+
+
+def _threshold(fail_on: str | None, config: Config) -> Severity:
+    """The severity that fails the run: --fail-on, else the configuration file's, else error."""
+    return Severity.parse(fail_on or config.fail_on or "error")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -90,16 +151,81 @@ def _output_formats(ctx, param, values: tuple[str, ...]) -> tuple[tuple[str, str
     return tuple(pairs)
 
 
+# ---------------------------------------------------------------- options more commands take
+# Each defined once, so that `--help` says the same of an option in every command.
+
+
+def _options(*decorators: Callable[[F], F]) -> Callable[[F], F]:
+    """Several click options as one decorator; `--help` lists them in the order given."""
+
+    def apply(function: F) -> F:
+        for decorator in reversed(decorators):
+            function = decorator(function)
+        return function
+
+    return apply
+
+
+def _format_option(function: F) -> F:
+    """--format: the report's format, for `check` and `mailpit`."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(sorted(FORMATS)),
+        default="text",
+        show_default=True,
+        help="Output format.",
+    )(function)
+
+
+def _fail_on_option(
+    help_text: str = "Lowest severity that makes the exit status 1 [default: error].",
+) -> Callable[[F], F]:
+    """--fail-on; `fix` words it for what its repairs leave."""
+    return click.option("--fail-on", type=click.Choice(FAIL_ON), help=help_text)
+
+
+def _line_endings_option(help_text: str) -> Callable[[F], F]:
+    """--line-endings: `check` reads by it and `fix` writes by it, so each words it."""
+    return click.option("--line-endings", type=click.Choice(LINE_ENDINGS), help=help_text)
+
+
+def _carrier_option(function: F) -> F:
+    """--carrier, for `check` and `fix`."""
+    return click.option(
+        "--carrier",
+        default="auto",
+        show_default=True,
+        help="Carrier profiles: auto (chosen by the recipients' domains), none, or a profile NAME.",
+    )(function)
+
+
+def _config_options(function: F) -> F:
+    """--config and --isolated: every command that lints reads the configuration file."""
+    return _options(
+        click.option(
+            "--config",
+            "config_path",
+            type=click.Path(dir_okay=False),
+            help="Configuration file [default: nearest .maillint.toml or pyproject.toml].",
+        ),
+        click.option("--isolated", is_flag=True, help="Ignore configuration files."),
+    )(function)
+
+
+def _lint_options(function: F) -> F:
+    """--profile, --select, --ignore, --config, --isolated, as `check` has them."""
+    return _options(
+        click.option("--profile", help="Profile name or path to a TOML file."),
+        click.option("--select", multiple=True, help="Only these rule codes or prefixes."),
+        click.option("--ignore", multiple=True, help="Skip these rule codes or prefixes."),
+        _config_options,
+    )(function)
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(sorted(FORMATS)),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@_format_option
 @click.option(
     "-o",
     "--output",
@@ -121,16 +247,10 @@ def _output_formats(ctx, param, values: tuple[str, ...]) -> tuple[tuple[str, str
 @click.option(
     "--ignore", multiple=True, help="Skip these rule codes or prefixes (comma-separated)."
 )
-@click.option(
-    "--fail-on",
-    type=click.Choice(FAIL_ON),
-    help="Lowest severity that makes the exit status 1 [default: error].",
-)
-@click.option(
-    "--line-endings",
-    type=click.Choice(LINE_ENDINGS),
-    help="auto: an LF-only file is in stored (Unix) form; wire: every bare LF is an "
-    "error; stored: LF line ends are expected [default: auto].",
+@_fail_on_option()
+@_line_endings_option(
+    "auto: an LF-only file is in stored (Unix) form; wire: every bare LF is an "
+    "error; stored: LF line ends are expected [default: auto]."
 )
 @click.option("--statistics", is_flag=True, help="Count findings per rule after the report.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary line; findings only.")
@@ -150,19 +270,8 @@ def _output_formats(ctx, param, values: tuple[str, ...]) -> tuple[tuple[str, str
     show_default=True,
     help="Colour the text output (honours NO_COLOR, FORCE_COLOR).",
 )
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    help="Configuration file [default: nearest .maillint.toml or pyproject.toml].",
-)
-@click.option("--isolated", is_flag=True, help="Ignore configuration files.")
-@click.option(
-    "--carrier",
-    default="auto",
-    show_default=True,
-    help="Carrier profiles: auto (chosen by the recipients' domains), none, or a profile NAME.",
-)
+@_config_options
+@_carrier_option
 @click.option(
     "--mbox-quoting",
     type=click.Choice(["mboxrd", "mboxo", "none"]),
@@ -202,12 +311,11 @@ def check(
     """Lint messages: .eml files, folders, Maildirs, mboxes (also .gz), or - for standard input."""
     try:
         config = _load_config(config_path, isolated)
-        options = LintOptions(
-            profile=profile or config.profile,
-            select=_codes(select) or config.select,
-            ignore=_codes(ignore) + config.ignore,
-            overrides=tuple(config.rules.items()),
-            overrides_path=str(config.path) if config.path else None,
+        options = _over_config(
+            config,
+            profile,
+            select,
+            ignore,
             line_endings=line_endings or config.line_endings or "auto",
             carrier=carrier,
             keep_source=bool(NEEDS_SOURCE & {fmt, *(name for name, _ in output_formats)}),
@@ -228,7 +336,7 @@ def check(
     except ProfileError as exc:
         _fail(str(exc))
         return
-    threshold = Severity.parse(fail_on or config.fail_on or "error")
+    threshold = _threshold(fail_on, config)
     stream = sys.stdout
     render_options = RenderOptions(
         color=output is None and use_color(color, stream),
@@ -238,23 +346,13 @@ def check(
     )
     text = FORMATS[fmt](results, render_options)
     if output:
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            _fail(f"{output}: cannot write: {exc.strerror or exc}")
+        _write_report(output, text)
     else:
         click.echo(text, nl=False, color=render_options.color)  # click strips ANSI otherwise
     extra_options = RenderOptions(statistics=statistics, quiet=quiet, fail_on=threshold)
     for name, path in output_formats:
-        try:
-            Path(path).write_text(FORMATS[name](results, extra_options), encoding="utf-8")
-        except OSError as exc:
-            _fail(f"{path}: cannot write: {exc.strerror or exc}")
-    for error in results.errors:
-        click.echo(f"maillint: error: {error.path}: {error.message}", err=True)
-    if results.errors:
-        sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_FINDINGS if results.fails(threshold) and not exit_zero else EXIT_CLEAN)
+        _write_report(path, FORMATS[name](results, extra_options))
+    _exit_with(results, threshold, exit_zero)
 
 
 @main.command("rules")
@@ -307,34 +405,7 @@ def carrier_command(addresses: tuple[str, ...]) -> None:
 def _serve_profile(profile, select, ignore, config_path, isolated):
     """The resolved profile for serve and mailpit: options over the configuration file."""
     config = _load_config(config_path, isolated)
-    options = LintOptions(
-        profile=profile or config.profile,
-        select=_codes(select) or config.select,
-        ignore=_codes(ignore) + config.ignore,
-        overrides=tuple(config.rules.items()),
-        overrides_path=str(config.path) if config.path else None,
-    )
-    return options.build_profile(), config
-
-
-def _lint_options(function):
-    """--profile, --select, --ignore, --config, --isolated, as `check` has them."""
-    for decorator in reversed(
-        [
-            click.option("--profile", help="Profile name or path to a TOML file."),
-            click.option("--select", multiple=True, help="Only these rule codes or prefixes."),
-            click.option("--ignore", multiple=True, help="Skip these rule codes or prefixes."),
-            click.option(
-                "--config",
-                "config_path",
-                type=click.Path(dir_okay=False),
-                help="Configuration file [default: nearest .maillint.toml or pyproject.toml].",
-            ),
-            click.option("--isolated", is_flag=True, help="Ignore configuration files."),
-        ]
-    ):
-        function = decorator(function)
-    return function
+    return _over_config(config, profile, select, ignore).build_profile(), config
 
 
 @main.command("serve")
@@ -480,19 +551,8 @@ def serve_command(
     envvar="MAILLINT_MAILPIT_AUTH",
     help="HTTP basic auth for Mailpit's API [env: MAILLINT_MAILPIT_AUTH].",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(sorted(FORMATS)),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
-@click.option(
-    "--fail-on",
-    type=click.Choice(FAIL_ON),
-    help="Lowest severity that makes the exit status 1 [default: error].",
-)
+@_format_option
+@_fail_on_option()
 @_lint_options
 def mailpit_command(
     ids, url, listen, auth, fmt, fail_on, profile, select, ignore, config_path, isolated
@@ -502,7 +562,6 @@ def mailpit_command(
     Point Mailpit's --webhook-url (MP_WEBHOOK_URL) at http://HOST:PORT/ of --listen.
     """
     from maillint import mailpit
-    from maillint.runner import Results
     from maillint.smtp.server import parse_credentials, parse_hostport
 
     try:
@@ -512,7 +571,7 @@ def mailpit_command(
     except (ProfileError, ValueError) as exc:
         _fail(str(exc))
         return
-    threshold = Severity.parse(fail_on or config.fail_on or "error")
+    threshold = _threshold(fail_on, config)
     options = RenderOptions(fail_on=threshold)
     keep_source = fmt in NEEDS_SOURCE
     if ids:
@@ -520,17 +579,10 @@ def mailpit_command(
             url, ids, lint_profile, auth=credentials, keep_source=keep_source
         )
         click.echo(FORMATS[fmt](results, options), nl=False)
-        for error in results.errors:
-            click.echo(f"maillint: error: {error.path}: {error.message}", err=True)
-        if results.errors:
-            sys.exit(EXIT_ERROR)
-        sys.exit(EXIT_FINDINGS if results.fails(threshold) else EXIT_CLEAN)
+        _exit_with(results, threshold)
 
     def on_report(report) -> None:
         click.echo(FORMATS[fmt](Results(lint_profile.name, [report]), options), nl=False)
-
-    def on_error(text: str) -> None:
-        click.echo(f"maillint: error: {text}", err=True)
 
     try:
         webhook = mailpit.WebhookServer(
@@ -538,7 +590,7 @@ def mailpit_command(
             base_url=url,
             profile=lint_profile,
             on_report=on_report,
-            on_error=on_error,
+            on_error=_echo_error,
             auth=credentials,
             fail_on=threshold,
             keep_source=keep_source,
@@ -585,16 +637,12 @@ def mailpit_command(
     "invisible octets spelled out).",
 )
 @_lint_options
-@click.option(
-    "--fail-on",
-    type=click.Choice(FAIL_ON),
-    help="Lowest severity that, left after the repairs, makes the exit status 1 [default: error].",
+@_fail_on_option(
+    "Lowest severity that, left after the repairs, makes the exit status 1 [default: error]."
 )
-@click.option(
-    "--line-endings",
-    type=click.Choice(LINE_ENDINGS),
-    help="auto: a file keeps its own line ends (LF-only stays LF; mixed: what most lines "
-    "have); wire: CRLF; stored: LF [default: auto].",
+@_line_endings_option(
+    "auto: a file keeps its own line ends (LF-only stays LF; mixed: what most lines "
+    "have); wire: CRLF; stored: LF [default: auto]."
 )
 @click.option(
     "--add-missing",
@@ -606,12 +654,7 @@ def mailpit_command(
     is_flag=True,
     help="Repair signed content too (DKIM-Signature, multipart/signed), breaking the signature.",
 )
-@click.option(
-    "--carrier",
-    default="auto",
-    show_default=True,
-    help="Carrier profiles: auto (chosen by the recipients' domains), none, or a profile NAME.",
-)
+@_carrier_option
 @click.option("-q", "--quiet", is_flag=True, help="Say nothing on standard error but errors.")
 def fix_command(
     paths,
@@ -652,7 +695,7 @@ def fix_command(
     except ProfileError as exc:
         _fail(str(exc))
         return
-    threshold = Severity.parse(fail_on or config.fail_on or "error")
+    threshold = _threshold(fail_on, config)
     options = dict(
         profile=lint_profile,
         line_endings=line_endings or config.line_endings or "auto",
@@ -666,13 +709,13 @@ def fix_command(
         try:
             data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
         except OSError as exc:
-            click.echo(f"maillint: error: {path}: cannot read: {exc.strerror or exc}", err=True)
+            _echo_error(f"{path}: cannot read: {exc.strerror or exc}")
             failed = True
             continue
         try:
             fixed, found = fixing.fix_file(data, path=path, **options)
         except (fixing.FixInputError, ProfileError) as exc:
-            click.echo(f"maillint: error: {path}: {exc}", err=True)
+            _echo_error(f"{path}: {exc}")
             failed = True
             continue
         target = path if in_place else output
@@ -689,7 +732,7 @@ def fix_command(
                 sys.stdout.buffer.flush()
         except OSError as exc:
             where = target if target and target != "-" else "standard output"
-            click.echo(f"maillint: error: {where}: cannot write: {exc.strerror or exc}", err=True)
+            _echo_error(f"{where}: cannot write: {exc.strerror or exc}")
             failed = True
             continue
         reports.extend(found)
@@ -699,6 +742,4 @@ def fix_command(
                     click.echo(line, err=True)
     if reports and not quiet:
         click.echo(fixing.summary(reports), err=True)
-    if failed:
-        sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_FINDINGS if any(r.fails(threshold) for r in reports) else EXIT_CLEAN)
+    _exit(failed, any(r.fails(threshold) for r in reports))

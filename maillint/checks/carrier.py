@@ -45,7 +45,7 @@ import codecs
 import functools
 import re
 from bisect import bisect_right
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from maillint.carriers import ADDRESS
 from maillint.charsets import codec_for, decode, mime_name, reader_codec
@@ -247,6 +247,27 @@ def _counted(data: bytes, charset: str | None) -> tuple[str, int]:
     return text, handset_octets(text)
 
 
+def _body_over(message: ParsedMessage, limit: int, consequence: str) -> Iterator[Hit]:
+    """A hit for a shown body over ``limit`` octets, at the first character past them.
+
+    Sky mail's long-mail notice (CR001) and the carrier's cut (CR006) both
+    begin at that character, so both rules point there and word the length
+    alike; ``consequence`` says, after the limit, what the handset makes of it.
+    """
+    counted = _body_count(message)
+    if counted is None:
+        return
+    part, text, octets = counted
+    if octets <= limit:
+        return
+    offset, where = _char_place(message, part, text, handset_cut(text, limit))
+    yield Hit(
+        offset,
+        f"body is {octets} octets as the handset counts, over the {limit}{consequence}{where}",
+        part=part.path or None,
+    )
+
+
 def _to(address: bytes, extra: bytes = b"", body: bytes = b"Hello Bob.\r\n") -> bytes:
     """An example message to a carrier address."""
     return message(head=HEAD.replace(b"bob@example.org", address), extra=extra, body=body)
@@ -290,18 +311,10 @@ def skymail_body_too_long(message: ParsedMessage, params: Mapping[str, object]) 
     characters. (Sky mail ended with the PDC network on 2010-03-31.)
     """
     limit = int(params["max-octets"])
-    counted = _body_count(message)
-    if counted is None:
-        return
-    part, text, octets = counted
-    if octets <= limit:
-        return
-    offset, where = _char_place(message, part, text, handset_cut(text, limit))
-    yield Hit(
-        offset,
-        f"body is {octets} octets as the handset counts, over the {limit} of sky mail: it "
-        f"will arrive as a long-mail notice with the first {limit} octets{where}",
-        part=part.path or None,
+    yield from _body_over(
+        message,
+        limit,
+        f" of sky mail: it will arrive as a long-mail notice with the first {limit} octets",
     )
 
 
@@ -315,6 +328,33 @@ def _subject(message: ParsedMessage) -> tuple[HeaderField, int] | None:
 def _value_start(header_field: HeaderField) -> int:
     value = header_field.value
     return header_field.offset_of(len(value) - len(value.lstrip()))
+
+
+def _sky_mail_field(
+    message: ParsedMessage,
+    header_field: HeaderField,
+    at: int,
+    octets: int,
+    budget: int,
+    alone: str | None,
+    together: Callable[[int], str],
+) -> Iterator[Hit]:
+    """The hit for a header field that keeps the mail from being sky mail (CR002, CR003).
+
+    The field is judged as the handsets did: over its own limit first
+    (``alone`` words that; None: within it), else with the body, against the
+    ``budget``.  A body over the budget by itself is CR001's finding, not the
+    field's, so only a body that fits alone but not with the field's
+    ``octets`` is reported, ``together`` wording it from the body's length.
+    """
+    text = alone
+    if text is None:
+        counted = _body_count(message)
+        body = counted[2] if counted else 0
+        if not body <= budget < body + octets:
+            return
+        text = together(body)
+    yield Hit(at, text, field=header_field.name)
 
 
 @rule(
@@ -353,25 +393,23 @@ def skymail_subject_too_long(message: ParsedMessage, params: Mapping[str, object
     if found is None:
         return
     header_field, subject = found
-    at = _value_start(header_field)
+    alone = None
     if subject_limit > 0 and subject > subject_limit:
-        yield Hit(
-            at,
+        alone = (
             f"subject is {subject} octets as the handset counts, over the {subject_limit} "
-            "set for sky mail: it will arrive as a long-mail notice",
-            field=header_field.name,
+            "set for sky mail: it will arrive as a long-mail notice"
         )
-        return
-    counted = _body_count(message)
-    body = counted[2] if counted else 0
-    if body <= budget < body + subject:
-        yield Hit(
-            at,
+
+    def together(body: int) -> str:
+        return (
             f"subject ({subject} octets as the handset counts) and body ({body}) are "
             f"{subject + body} together, over the {budget} of sky mail (no subject limit "
-            "is published: the subject is counted against the body's budget)",
-            field=header_field.name,
+            "is published: the subject is counted against the body's budget)"
         )
+
+    yield from _sky_mail_field(
+        message, header_field, _value_start(header_field), subject, budget, alone, together
+    )
 
 
 @rule(
@@ -411,25 +449,22 @@ def skymail_header_too_long(message: ParsedMessage, params: Mapping[str, object]
         return
     address = found.group().decode("utf-8", "replace")
     length = handset_octets(address)
-    at = header_field.offset_of(found.start())
+    alone = None
     if length > from_limit:
-        yield Hit(
-            at,
+        alone = (
             f"From address is {length} half-width characters, over the {from_limit} of sky "
-            "mail: it will arrive as a long-mail notice",
-            field=header_field.name,
+            "mail: it will arrive as a long-mail notice"
         )
-        return
-    counted = _body_count(message)
-    body = counted[2] if counted else 0
-    if body <= budget < body + length:
-        yield Hit(
-            at,
+
+    def together(body: int) -> str:
+        return (
             f"From address ({length} octets) and body ({body} as the handset counts) are "
             f"{length + body} together, over the {budget} of sky mail: it will arrive as a "
-            "long-mail notice",
-            field=header_field.name,
+            "long-mail notice"
         )
+
+    at = header_field.offset_of(found.start())
+    yield from _sky_mail_field(message, header_field, at, length, budget, alone, together)
 
 
 def _wire_size(message: ParsedMessage) -> int:
@@ -609,19 +644,10 @@ def carrier_body_truncated(message: ParsedMessage, params: Mapping[str, object])
     middle. Put the essentials first, or link to the full text.
     """
     limit = int(params["max-octets"])
-    counted = _body_count(message)
-    if counted is None:
-        return
-    part, text, octets = counted
-    if octets <= limit:
-        return
-    offset, where = _char_place(message, part, text, handset_cut(text, limit))
-    yield Hit(
-        offset,
-        f"body is {octets} octets as the handset counts, over the {limit} "
-        f"({limit // 2} full-width characters) of {params['service']}: the rest is cut "
-        f"from here{where}",
-        part=part.path or None,
+    yield from _body_over(
+        message,
+        limit,
+        f" ({limit // 2} full-width characters) of {params['service']}: the rest is cut from here",
     )
 
 

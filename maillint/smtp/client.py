@@ -26,19 +26,28 @@ class _Linting:
     fail_on: Severity | None
     last_report: Report | None
 
-    def _setup_lint(
+    def __init__(
         self,
-        fail_on: FailOn,
-        profile: Profile | str | None,
-        select: Codes,
-        ignore: Codes,
+        *args: Any,
+        fail_on: FailOn = "error",
+        profile: Profile | str | None = None,
+        select: Codes = None,
+        ignore: Codes = None,
+        **kwargs: Any,
     ) -> None:
-        # Resolved once: a bad profile or threshold fails here, not mid-send.
+        """Both classes' constructor: the lint keywords are taken here, the rest is smtplib's.
+
+        The mixin stands before the smtplib class in each class's MRO, so this
+        one ``__init__`` serves both, and ``super()`` is that smtplib class.
+        """
+        # Resolved once, before smtplib connects: a bad profile or threshold
+        # fails here, not mid-send.
         self.fail_on = parse_fail_on(fail_on)
         self._profile = resolve_profile(
             profile, list(select) if select else None, list(ignore) if ignore else None
         )
         self.last_report = None
+        super().__init__(*args, **kwargs)
 
     def lint(self, data: bytes) -> Report:
         """Lint the octets of one message; raise ``LintError`` when it fails."""
@@ -99,33 +108,9 @@ class LintingSMTP(_Linting, smtplib.SMTP):
     of the last message linted, passing or not.
     """
 
-    def __init__(
-        self,
-        *args: Any,
-        fail_on: FailOn = "error",
-        profile: Profile | str | None = None,
-        select: Codes = None,
-        ignore: Codes = None,
-        **kwargs: Any,
-    ) -> None:
-        self._setup_lint(fail_on, profile, select, ignore)
-        super().__init__(*args, **kwargs)
-
 
 class LintingSMTP_SSL(_Linting, smtplib.SMTP_SSL):  # noqa: N801 - smtplib's naming
     """``smtplib.SMTP_SSL`` that lints each message before sending it (see LintingSMTP)."""
-
-    def __init__(
-        self,
-        *args: Any,
-        fail_on: FailOn = "error",
-        profile: Profile | str | None = None,
-        select: Codes = None,
-        ignore: Codes = None,
-        **kwargs: Any,
-    ) -> None:
-        self._setup_lint(fail_on, profile, select, ignore)
-        super().__init__(*args, **kwargs)
 
 
 __all__ = ["LintError", "LintingSMTP", "LintingSMTP_SSL"]
