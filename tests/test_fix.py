@@ -498,7 +498,7 @@ def test_a_compressed_file_is_refused():
 
 
 def test_a_repair_that_would_change_content_is_dropped_and_reported(monkeypatch):
-    monkeypatch.setattr(fixing, "_qp_line", lambda line: [line.upper()])
+    monkeypatch.setattr("maillint.fix.reencode._qp_line", lambda line: [line.upper()])
     data = msg(extra=TEXT_UTF8 + b"Content-Transfer-Encoding: 8bit\r\n", body=b"y" * 90 + b" z\r\n")
     fixed, report = fix_bytes(data)
     assert fixed == data
