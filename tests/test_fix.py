@@ -13,6 +13,7 @@ import base64
 import binascii
 import email
 import email.header
+import email.policy
 import os
 import stat
 
@@ -223,6 +224,112 @@ def test_white_space_only_lines_and_space_before_colon_are_removed():
     fixed, report = fix_bytes(data)
     assert b"X-Note: first\r\n second\r\nX-Other: value\r\n" in fixed
     assert fixed_codes(report) == {"HD004", "HD005"}
+
+
+def part_with(header: bytes) -> bytes:
+    """A multipart whose second part (path "2") has the given header lines."""
+    return msg(
+        extra=MIME + b"Content-Type: multipart/mixed; boundary=b\r\n",
+        body=b"--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n--b\r\n"
+        + header
+        + b"\r\nQUJD\r\n--b--\r\n",
+    )
+
+
+def test_header_syntax_of_a_mime_part_is_repaired_too():
+    data = part_with(
+        b"Content-Type : application/octet-stream; name=a.bin\r\n"
+        b"Content-Disposition: attachment;\r\n \r\n filename=a.bin\r\n"
+        b"Content-Transfer-Encoding: base64\r\n"
+    )
+    fixed, report = fix_bytes(data)
+    assert (
+        b"--b\r\nContent-Type: application/octet-stream; name=a.bin\r\n"
+        b"Content-Disposition: attachment;\r\n filename=a.bin\r\n" in fixed
+    )
+    assert fixed_codes(report) == {"HD004", "HD005"}
+    assert not codes(fixed)
+
+
+def filename_of(data: bytes, policy=email.policy.default) -> str:
+    """The file name of part 2 as Python's email package reads it."""
+    message = email.message_from_bytes(data, policy=policy)
+    return message.get_payload(1).get_filename()
+
+
+def test_a_raw_utf8_file_name_in_a_part_is_rewritten_in_rfc_2231_form():
+    data = part_with(
+        "Content-Type: application/octet-stream\r\n"
+        "Content-Description: Grüße\r\n"
+        'Content-Disposition: attachment; filename="Grüße.bin"\r\n'
+        "Content-Transfer-Encoding: base64\r\n".encode()
+    )
+    fixed, report = fix_bytes(data)
+    assert (
+        b"Content-Type: application/octet-stream; name*=UTF-8''Gr%C3%BC%C3%9Fe.bin\r\n"
+        b"Content-Description: =?UTF-8?B?R3LDvMOfZQ==?=\r\n"
+        b"Content-Disposition: attachment; filename*=UTF-8''Gr%C3%BC%C3%9Fe.bin\r\n" in fixed
+    )
+    assert filename_of(fixed) == "Grüße.bin"
+    assert fixed_codes(report) == {"HD006", "AT002"}
+    assert "Content-Disposition: raw 8-bit filename written in RFC 2231 form" in " ".join(
+        note.message for note in report.fixed
+    )
+    # What stays: a name only in RFC 2231 form (a warning fix has no standard remedy for).
+    assert {(f.code, f.severity) for f in lint(fixed).findings} == {("AT004", Severity.WARNING)}
+    assert same_parts(data, fixed)
+
+
+def test_a_long_raw_file_name_becomes_rfc_2231_sections_within_78_columns():
+    name = "見積書_2024年度_最終版_確定_お客様控え.pdf"
+    data = part_with(
+        f'Content-Type: application/pdf; name="{name}"\r\n'
+        f'Content-Disposition: attachment;\r\n filename="{name}"\r\n'
+        "Content-Transfer-Encoding: base64\r\n".encode()
+    )
+    fixed, report = fix_bytes(data)
+    assert b"filename*0*=UTF-8''%E8%A6%8B" in fixed and b"name*1*=" in fixed
+    assert fixed.isascii() and max(map(len, fixed.split(b"\r\n"))) <= 78
+    assert filename_of(fixed) == name
+    assert not {f.code for f in lint(fixed).findings} & {"HD006", "LN002", "MM002", "MM009"}
+
+
+def test_a_japanese_carrier_gets_raw_file_names_as_rfc_2047_iso_2022_jp_within_78_columns():
+    name = "見積書_2024年度_最終版_確定.pdf"
+    data = part_with(
+        f'Content-Type: application/pdf; name="{name}"\r\n'
+        f'Content-Disposition: attachment; filename="{name}"\r\n'
+        "Content-Transfer-Encoding: base64\r\n".encode()
+    )
+    fixed, report = fix_bytes(data, profile="jp-mobile")
+    assert b'filename="=?ISO-2022-JP?B?' in fixed and b'name="=?ISO-2022-JP?B?' in fixed
+    assert fixed.isascii() and max(map(len, fixed.split(b"\r\n"))) <= 78
+    assert filename_of(fixed, email.policy.compat32).startswith("=?ISO-2022-JP?B?")
+    assert str(email.header.make_header(email.header.decode_header(filename_of(fixed)))) == name
+    assert fixed_codes(report) == {"HD006"}
+    assert not {f.code for f in lint(fixed, profile="jp-mobile").findings} & {
+        "HD006", "LN002", "EW001", "EW006"
+    }
+
+
+@pytest.mark.parametrize(
+    ("header", "reason"),
+    [
+        (
+            'Content-Type: text/plain; charset="ü"\r\n',
+            "8-bit octets outside a plain name or filename parameter",
+        ),
+        (
+            "Content-Type: application/pdf; name=Grüße.pdf\r\n",  # unquoted: MM002's
+            "it does not parse, or repeats a parameter",
+        ),
+    ],
+)
+def test_raw_8bit_that_is_not_a_file_name_is_left_with_a_reason(header, reason):
+    data = part_with(header.encode() + b"Content-Transfer-Encoding: base64\r\n")
+    fixed, report = fix_bytes(data, select=["HD006"])
+    assert fixed == data
+    assert skipped(report) == [f"HD006: Content-Type: {reason}"]
 
 
 # -- RFC 2047: HD006, EW001 ------------------------------------------------------------

@@ -36,7 +36,11 @@ Decisions where the issue leaves a choice:
   the message's charset, else in a charset chardet is sure of and that
   decodes it strictly; it is then encoded in the message's charset when that
   charset can hold the text, in UTF-8 otherwise.  Only unstructured fields
-  and display names are encoded; an address itself cannot be.
+  and display names are encoded; an address itself cannot be.  A raw 8-bit
+  ``name`` or ``filename`` parameter (in any part's header) is rewritten in
+  RFC 2231 form, or as RFC 2047 words in quotes under a Japanese carrier
+  profile, like the names AT002's repair adds; an unquoted one (MM002) or
+  8-bit octets in any other parameter are left alone.
 * 7-bit transport: the TE002 parameter ``transport`` (``8bit`` by default,
   ``7bit`` in a profile for receivers without 8BITMIME).  With ``7bit``, text
   is re-encoded as quoted-printable (base64 when that is shorter, as for

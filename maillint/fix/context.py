@@ -145,12 +145,18 @@ class Context:
                 found.add(finding.code)
         return found
 
-    def root_field(self, finding: Finding) -> HeaderField | None:
-        """The message-header field that holds a finding's offset."""
+    def field_of(self, finding: Finding) -> HeaderField | None:
+        """The header field that holds a finding's offset: in the message's
+        header, or in the header of the MIME part the finding names (HD rules
+        report the header sections of parts too)."""
         offset = self.offset(finding)
-        for header_field in self.message.header.fields:
-            if header_field.start <= offset < header_field.end:
-                return header_field
+        path = finding.part or ""
+        for part in self.message.mime.walk():
+            if part.path != path:
+                continue
+            for header_field in part.header.fields:
+                if header_field.start <= offset < header_field.end:
+                    return header_field
         return None
 
     # -- signatures

@@ -33,7 +33,7 @@ def whitespace_only_lines(ctx: Context, findings: list[Finding]) -> Iterator[Fix
 def space_before_colon(ctx: Context, findings: list[Finding]) -> Iterator[Fix | Skip]:
     """``Subject : x`` becomes ``Subject: x``."""
     for finding in findings:
-        header_field = ctx.root_field(finding)
+        header_field = ctx.field_of(finding)
         if header_field is None:
             yield Skip("HD005", "the field was not found")
             continue

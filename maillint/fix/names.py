@@ -25,6 +25,7 @@ from maillint.fix.context import (
 )
 from maillint.fix.model import Edit, Fix, Skip
 from maillint.fix.words import Replacement, _ascii_compatible, _next_word
+from maillint.mimeparams import Param
 from maillint.parse import HeaderField
 
 # -- AT002, AT003, AT004: attachment names ------------------------------------------
@@ -80,9 +81,14 @@ def _rfc2047_quoted(key: str, text: str, charsets: list[str], eol: bytes) -> lis
     rep = Replacement(0, 0, text, codec, label, "B")
     words = []
     at = 0
+    # RFC 2047 2: a line holding an encoded word has at most 76 characters
+    # (EW006).  The first word follows ' key="'; each later one a space, and
+    # the last is followed by the closing quote.
+    room = 73 - len(key)
     while at < len(text):
-        word, at = _next_word(rep, at, SECTION + len(label) + 7)
+        word, at = _next_word(rep, at, room)
         words.append(word)
+        room = 74
     return [key.encode("ascii") + b'="' + (eol + b" ").join(words) + b'"']
 
 
@@ -137,6 +143,80 @@ def _file_text(name) -> str:
         # copied plain, would be read (and judged, EW002) as an encoded word.
         raise _Refused("the file name itself looks like an RFC 2047 encoded word")
     return text
+
+
+# -- HD006 in Content-Type and Content-Disposition: raw 8-bit file names -----------
+
+FILE_NAME_PARAMS = frozenset({"name", "filename"})
+
+
+def encode_raw_names(ctx: Context, header_field: HeaderField, hint: str | None) -> Fix:
+    """HD006's repair for a Content-Type or Content-Disposition field: each
+    ``name`` or ``filename`` written in raw 8-bit octets is rewritten in the
+    form AT002's repair writes: RFC 2231 (``filename*=UTF-8''...``), or RFC 2047
+    in the carrier's charset under a Japanese carrier profile, whose handsets
+    read only that.  Anything else with 8-bit octets in the field is refused:
+    there is no standard place for it."""
+    from maillint.fix.words import _read_octets  # words imports this module's users
+    from maillint.mimeparams import parse_content_type, parse_disposition
+
+    text = header_field.text()
+    parse_value = parse_content_type if header_field.key == "content-type" else parse_disposition
+    parsed = parse_value(text)
+    if parsed.problems or parsed.duplicates:
+        raise _Refused("it does not parse, or repeats a parameter")
+    raw = [param for param in parsed.params.values() if not param.raw.isascii()]
+    if not raw or any(
+        param.name not in FILE_NAME_PARAMS or param.form not in ("token", "quoted")
+        for param in raw
+    ):
+        raise _Refused("8-bit octets outside a plain name or filename parameter")
+    outside = text
+    for param in raw:
+        outside = outside.replace(param.raw, "", 1)
+    if not outside.isascii():
+        raise _Refused("8-bit octets outside a plain name or filename parameter")
+    octets = [param.value.encode("ascii", "surrogateescape") for param in raw]
+    codec = _read_octets(octets, hint)
+    if codec is None:
+        raise _Refused("the charset of the file name cannot be told")
+    form = "rfc2047" if _carrier_charsets(ctx) else "rfc2231"
+    edits = []
+    for param, name_octets in zip(raw, octets, strict=True):
+        name_text = name_octets.decode(codec)
+        if "=?" in name_text:
+            raise _Refused("the file name itself looks like an RFC 2047 encoded word")
+        written = (b";" + ctx.eol + b" ").join(_name_params(ctx, param.name, name_text, form=form))
+        edits.append(_replace_param(ctx, header_field, text, param, written))
+    names = " and ".join(param.name for param in raw)
+    return Fix(
+        ("HD006",),
+        tuple(edits),
+        f"{header_field.name}: raw 8-bit {names} written in {form.upper().replace('RFC', 'RFC ')}"
+        f" form (octets read as {mime_name(codec)})",
+    )
+
+
+def _replace_param(
+    ctx: Context, header_field: HeaderField, text: str, param: Param, written: bytes
+) -> Edit:
+    """An edit that puts ``written`` where ``param`` stands, with the white space
+    before it; on a line of its own when it would not fit on the current one.
+    White space that starts a continuation line stays (a line break before it
+    would make an empty line, the end of the header section)."""
+    end = text.index(param.raw, param.index) + len(param.raw)
+    start = param.index
+    while start > 0 and text[start - 1] in " \t":
+        start -= 1
+    offset = header_field.offset_of(start)
+    column = offset - ctx.source.starts[ctx.source.line_index_at(offset)]
+    limit = int(ctx.param("LN002", "max-chars", 78))
+    first_line = written.split(ctx.eol, 1)[0]
+    fits = column == 0 or column + 1 + len(first_line) <= limit  # column 0: a continuation line
+    lead = b" " if fits else ctx.eol + b" "
+    if start == param.index and lead == b" " and text[start - 1 : start] != ";":
+        lead = b""
+    return Edit(offset, header_field.offset_of(end - 1) + 1, lead + written)
 
 
 @repairs("AT002", "AT003", "AT004")

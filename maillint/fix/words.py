@@ -49,6 +49,8 @@ QUOTED_PAIR = re.compile(rb"\\(.)", re.DOTALL)
 # Q text safe in every place a word may stand, a display name included
 # (RFC 2047 5(3)): letters, digits and ! * + - /.
 Q_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!*+-/")
+# Fields whose 8-bit text is a parameter value (a file name): RFC 2231, not RFC 2047.
+PARAMETER_FIELDS = frozenset({"content-type", "content-disposition"})
 UNSTRUCTURED_ENCODABLE = frozenset(
     {"subject", "comments", "content-description", "organization", "thread-topic"}
 )
@@ -378,12 +380,18 @@ def encode_8bit_header(ctx: Context, findings: list[Finding]) -> Iterator[Fix | 
     """Raw 8-bit text in unstructured fields and display names becomes RFC 2047 words."""
     hint = _message_charset(ctx.message)
     for finding in findings:
-        header_field = ctx.root_field(finding)
+        header_field = ctx.field_of(finding)
         if header_field is None:
             yield Skip("HD006", "the field was not found")
             continue
         try:
-            yield _encode_field(ctx, header_field, hint)
+            if header_field.key in PARAMETER_FIELDS:
+                # Imported here: names borrows this module's encoded-word writer.
+                from maillint.fix.names import encode_raw_names
+
+                yield encode_raw_names(ctx, header_field, hint)
+            else:
+                yield _encode_field(ctx, header_field, hint)
         except _Refused as refused:
             yield Skip("HD006", f"{header_field.name}: {refused}")
 
