@@ -986,6 +986,23 @@ def test_missing_charset_is_never_guessed_as_utf16():
     assert b"utf-16" not in fixed.lower()
 
 
+def test_iso_2022_jp_is_never_declared_for_8bit_text():
+    """Found by the long fuzz run: chardet is sure of ISO-2022-JP once it sees
+    ESC $ @, and CS003's repair declared it for text holding 0x80, which then
+    failed JP001 and JP003, errors the undeclared text did not have."""
+    data = b"\rSubject: \x1b$@\x1b \x80\r\n\r\n"
+
+    def errors(raw: bytes) -> set[str]:
+        return {f.code for f in maillint.lint_bytes(raw).findings if f.severity is Severity.ERROR}
+
+    fixed, report = fix_bytes(data)
+    assert errors(fixed) <= errors(data)
+    assert b"ISO-2022-JP" not in fixed
+    assert "CS003: the message body: ISO-2022-JP is a 7-bit charset, and the text holds " in (
+        "\n".join(skipped(report))
+    )
+
+
 def test_file_name_that_looks_like_an_encoded_word_is_not_copied():
     """Found by the long fuzz run: name*= decoding to '=?us-ascii?B??=' was copied
     into filename= plain, where it reads as a broken encoded word (a new EW002)."""

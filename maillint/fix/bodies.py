@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 
 from maillint.charsets import decode, guess, iso2022jp_escape, mime_name
+from maillint.checks.japanese import JIS_FAMILY, scan_jis
 from maillint.decode import decoded_body
 from maillint.findings import Finding
 from maillint.fix.context import (
@@ -110,6 +111,22 @@ def add_charset(ctx: Context, findings: list[Finding]) -> Iterator[Fix | Skip]:
             yield Skip("CS003", f"{_part_label(part)}: {refused}")
 
 
+def _check_iso2022(data: bytes, codec: str) -> None:
+    """Refuse to name a 7-bit ISO-2022 charset for text it does not describe.
+
+    Found by the long fuzz run: chardet is sure of ISO-2022-JP as soon as it
+    sees escape sequences, and the lenient decoder of Microsoft's variant lets
+    an octet above 127 through; once declared, the text is judged as
+    ISO-2022-JP and fails JP001 (8-bit octets) or JP003 (a line that does not
+    return to ASCII), errors the undeclared text did not have.
+    """
+    name = mime_name(codec)
+    if not data.isascii():
+        raise _Refused(f"{name} is a 7-bit charset, and the text holds octets above 127 (JP001)")
+    if codec in JIS_FAMILY and scan_jis(data).unreset_count:
+        raise _Refused(f"a line of the text does not return to ASCII, as {name} requires (JP003)")
+
+
 def _add_charset(ctx: Context, part: Part) -> Fix:
     data = decoded_body(ctx.source, part)
     found = guess(data, 0)
@@ -124,6 +141,8 @@ def _add_charset(ctx: Context, part: Part) -> Fix:
         raise _Refused(f"the text does not decode strictly as {mime_name(found.codec)}")
     if not found.codec.startswith("iso2022") and iso2022jp_escape(data) >= 0:
         raise _Refused("8-bit text with ISO-2022-JP escape sequences: no charset fits it (CS002)")
+    if found.codec.startswith("iso2022"):
+        _check_iso2022(data, found.codec)
     label = mime_name(found.codec).encode("ascii")
     content_type = part.header.get_all("content-type")
     if len(content_type) > 1:
