@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import codecs
 import random
-import time
 
 import pytest
 
@@ -29,7 +28,7 @@ from maillint.charsets import (
     sample_at,
 )
 from maillint.checks.charset import MAX_GUESSES
-from support import hits, lint, msg
+from support import calls, hits, lint, msg
 
 # Real Japanese sentences (Natsume Soseki; a business letter).
 NEKO = "吾輩は猫である。名前はまだ無い。\r\nどこで生れたかとんと見当がつかぬ。\r\n"
@@ -231,11 +230,15 @@ def test_cp50221_vendor_characters_and_katakana():
 def test_iso2022jp_route_runs_at_codec_speed():
     line = KANJI + b"-!$3$s$K$A$O" + ASCII + b" abc\r\n"  # "①こんにちは abc"
     data = line * 50_000  # 1.1 MB, a vendor character on every line
-    start = time.perf_counter()
     result = decode(data, "iso2022_jp")
-    assert time.perf_counter() - start < 2
     assert result.ok and len(result.vendor) == 50_000
     assert result.vendor[1] == (len(line) + 3, "①")
+    # The codec decodes in C: Python is called a few times per vendor character
+    # (three today), never per octet; standard text is one codec call.  The time:
+    # benchmarks/pathological.py cs-jis-vendor.
+    assert calls(decode, data, "iso2022_jp") <= 4 * 50_000
+    standard = (KANJI + b"$3$s$K$A$O" + ASCII + b" abc\r\n") * 50_000  # "こんにちは abc"
+    assert calls(decode, standard, "iso2022_jp") <= 10
 
 
 def test_iso2022jp_route_matches_the_stdlib_on_standard_text():

@@ -7,17 +7,16 @@ the fact under test (the character named, a count, the decoded place).
 from __future__ import annotations
 
 import base64
-import time
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from maillint import lint_bytes
+from maillint import Report, lint_bytes
 from maillint.checks.japanese import scan_jis, scan_sjis
 from maillint.profiles import load_profile, with_overrides
-from support import HEAD, hits, lint, msg
+from support import HEAD, calls, hits, lint, msg
 
 JP = ["JP001", "JP002", "JP003"]
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
@@ -294,35 +293,72 @@ def test_escape_soup_never_raises(pieces):
     lint_bytes(with_subject(b_word(text[:40])) + text, select=JP, profile=SHIFT_JIS_ON)
 
 
+def summed_up(code: str, positions, more: str) -> tuple[list[tuple[str, int, int]], str]:
+    """A rule's 20 findings at ``positions`` (line, column) and the 21st that sums up the rest."""
+    return [(code, line, column) for line, column in positions], more
+
+
+NONE: tuple[list[tuple[str, int, int]], str] = ([], "")
+
+
+# The body is (unit, count, tail): ``unit * count + tail``, about 1 MB.
 @pytest.mark.parametrize(
-    "body",
+    ("body", "in_jis", "in_sjis"),
     [
-        (b"\x1b$B" + b"-!" * 60 + b"\x1b(B\r\n") * 8000,  # 1 MB of NEC characters
-        (b"\x1b(I" + b"1" * 60 + b"\x1b(B\r\n") * 16000,  # 1 MB of katakana
-        (b"\x1b$B$3\x1b(Ba") * 120_000 + b"\r\n",  # one line of 1 MB, escapes all along
-        b"\x1b" * 1_000_000,
-        b"\x0e\x0f" * 500_000,
-        (b"\x1b$B$3$3\r\n") * 100_000,  # every line unreset
-        b"\xf8\x9f" * 500_000,
+        (  # NEC row 13: one JP002 a character, two octets apart, on line 10
+            (b"\x1b$B" + b"-!" * 60 + b"\x1b(B\r\n", 8000, b""),
+            summed_up("JP002", [(10, 4 + 2 * i) for i in range(21)], "479980 more characters"),
+            NONE,
+        ),
+        (  # half-width katakana by ESC ( I: one JP002 an octet
+            (b"\x1b(I" + b"1" * 60 + b"\x1b(B\r\n", 16000, b""),
+            summed_up("JP002", [(10, 4 + i) for i in range(21)], "959980 more characters"),
+            NONE,
+        ),
+        ((b"\x1b$B$3\x1b(Ba", 120_000, b"\r\n"), NONE, NONE),
+        ((b"\x1b", 1_000_000, b""), NONE, NONE),
+        ((b"\x0e\x0f", 500_000, b""), NONE, NONE),
+        (  # a JP003 a line, at its end
+            (b"\x1b$B$3$3\r\n", 100_000, b""),
+            summed_up("JP003", [(10 + i, 8) for i in range(21)], "99980 more lines not reset"),
+            NONE,
+        ),
+        (  # octets above 127 in ISO-2022-JP: one JP001; in Shift_JIS, emoji outside JIS X 0208
+            (b"\xf8\x9f", 500_000, b""),
+            ([("JP001", 10, 1)], "ISO-2022-JP text of the body holds 1000000 octets above 127"),
+            summed_up("JP002", [(10, 1 + 2 * i) for i in range(21)], "499980 more characters"),
+        ),
     ],
     ids=["nec", "katakana", "escapes", "esc", "shifts", "unreset", "sjis-emoji"],
 )
-def test_hostile_bodies_take_linear_time(body):
-    start = time.perf_counter()
-    jis_report = lint_bytes(jis(body), select=JP)
-    sjis_report = lint_bytes(sjis(body), select=JP, profile=SHIFT_JIS_ON)
-    assert time.perf_counter() - start < 10
-    assert len(jis_report.findings) <= 3 * 21 and len(sjis_report.findings) <= 3 * 21
+def test_hostile_bodies_take_linear_time(body, in_jis, in_sjis):
+    unit, count, tail = body
+
+    def check(text: bytes) -> tuple[Report, Report]:
+        jis_report = lint_bytes(jis(text), select=JP)
+        return jis_report, lint_bytes(sjis(text), select=JP, profile=SHIFT_JIS_ON)
+
+    for report, (expected, last) in zip(check(unit * count + tail), (in_jis, in_sjis), strict=True):
+        assert [(f.code, f.line, f.column) for f in report.findings] == expected
+        assert not expected or report.findings[-1].message.startswith(last)
+    # The work at a hundredth and a tenth of the size (the time at full size is
+    # benchmarks/pathological.py's, jp-*): a quadratic scan would be x100.
+    check(unit + tail)  # one-time costs apart
+    small, large = (calls(check, unit * (count // d) + tail) for d in (100, 10))
+    assert large <= 12 * small
 
 
 def test_many_encoded_words_in_one_field_are_capped():
     data = with_subject(b" ".join([b_word(b"\x1b$B-!")] * 5000))
-    start = time.perf_counter()
     report = lint_bytes(data, select=JP)
-    assert time.perf_counter() - start < 5
+    # Both at each of the first 21 words (26 octets and a space apart, from column 10).
+    assert [(f.code, f.line, f.column) for f in report.findings] == [
+        (code, 5, 10 + 27 * i) for i in range(21) for code in ("JP002", "JP003")
+    ]
     by_code = {code: [f for f in report.findings if f.code == code] for code in JP}
-    assert len(by_code["JP002"]) == 21 and len(by_code["JP003"]) == 21
     assert by_code["JP002"][-1].message.startswith("4980 more encoded words outside JIS X 0208")
+    assert by_code["JP003"][-1].message.startswith("4980 more encoded words not reset to ASCII")
+    # The time: benchmarks/pathological.py jp-subject-words.
 
 
 # --- real mail (the shared corpus, when it is beside the checkout) ----------------------
