@@ -11,6 +11,7 @@ import shutil
 import pytest
 
 from maillint import Severity, carriers, lint_bytes, profiles
+from maillint.parse import parse
 from support import HEAD, msg
 
 LONG = msg(body=b"x" * 90 + b"\r\n")  # LN002 at 7:79
@@ -108,3 +109,14 @@ def test_hostile_recipient_fields_are_linear_and_safe(rules_folder):
     field = b"To: " + b"@" * 200_000 + b"a@" * 50_000 + b"\r\n"
     report = lint_bytes(msg(extra=field), select=["LN001"])
     assert report.carriers == []
+
+
+def test_a_long_run_without_at_sign_does_not_hide_the_carrier():
+    # Found by benchmarks/pathological.py (ew-backslashes): the domain pattern
+    # rescanned such a run from each of its positions; now a match starts
+    # only where a run starts, and the carrier after the run is still found.
+    field = b"To: " + b"\\" * 100_000 + b", user@docomo.ne.jp\r\n"
+    report = lint_bytes(msg(extra=field), select=["LN001"])
+    assert report.carriers == ["docomo: To user@docomo.ne.jp"]
+    found = carriers.recipients(parse(msg(extra=field)))
+    assert found == [("To", "bob@example.org"), ("To", "user@docomo.ne.jp")]
