@@ -134,6 +134,8 @@ MIN_CONFIDENCE = 0.5
 JIS_ESCAPE = re.compile(rb"\x1b(?:\$[@B]|\(I)")
 # Text in JIS X 0201 katakana: after ESC ( I, up to the next escape.
 KATAKANA_RUN = re.compile(rb"\x1b\(I([^\x1b]*)")
+KATAKANA_OCTETS = bytes(range(0x21, 0x60))  # JIS X 0201 katakana after ESC ( I
+MAX_VENDOR = 100  # vendor characters listed per text; the rest are only counted
 
 
 class Guess(NamedTuple):
@@ -151,8 +153,9 @@ class Decoded:
     ``READER_CODECS``).  On failure ``text`` is None, ``error`` is the octet
     index of the first undecodable sequence, ``bad`` its octets (at most
     four) and ``reason`` the codec's words for it.  ``vendor`` lists the
-    characters of ISO-2022-JP text that only CP932 reads (NEC and IBM
-    extensions, half-width katakana), as (octet index, character).
+    first ``MAX_VENDOR`` characters of ISO-2022-JP text that only CP932 reads
+    (NEC and IBM extensions, half-width katakana), as (octet index,
+    character); ``vendor_count`` counts them all.
     """
 
     codec: str
@@ -161,6 +164,7 @@ class Decoded:
     reason: str = ""
     bad: bytes = b""
     vendor: tuple[tuple[int, str], ...] = ()
+    vendor_count: int = 0
 
     @property
     def ok(self) -> bool:
@@ -253,11 +257,11 @@ def decode(data: bytes, codec: str) -> Decoded:
         failure = Decoded(reader, None, 0, str(error) or type(error).__name__)
     if codec in ISO_2022_JP:
         try:
-            text, vendor = decode_iso2022jp_ms(data)
+            text, vendor, count = decode_iso2022jp_ms(data)
         except UnicodeDecodeError as error:
             failure = _failure(codec, error)
         else:
-            return Decoded(codec, text, vendor=tuple(vendor))
+            return Decoded(codec, text, vendor=tuple(vendor), vendor_count=count)
     return failure
 
 
@@ -305,7 +309,10 @@ def _read_through_cp932(error: UnicodeError) -> tuple[str, int]:
     if isinstance(error, UnicodeDecodeError) and error.end - error.start == 2:
         char = _cp932_of_jis(error.object[error.start], error.object[error.start + 1])
         if char is not None:
-            _handled.vendor.append((error.start, char))
+            found = _handled.vendor
+            found.count += 1  # inline, not a method: this runs once per character
+            if found.count <= MAX_VENDOR:
+                found.listed.append((error.start, char))
             return char, error.end
     raise error
 
@@ -329,21 +336,49 @@ def _jis_reason(error: UnicodeDecodeError) -> str:
     return "octet outside the set in use (" + error.reason + ")"
 
 
-def decode_iso2022jp_ms(data: bytes) -> tuple[str, list[tuple[int, str]]]:
+class _Vendor:
+    """The vendor characters of one text: the first ``MAX_VENDOR`` listed, all counted.
+
+    Listing them all cost about 130 octets of memory per character: 10 MB of
+    half-width katakana took 1.8 GB.
+    """
+
+    def __init__(self) -> None:
+        self.listed: list[tuple[int, str]] = []  # the CP932 handler's, in octet order
+        self.count = 0
+
+    def first(self, data: bytes) -> list[tuple[int, str]]:
+        """Count the half-width katakana of every ``ESC ( I`` run too, and return
+        the first ``MAX_VENDOR`` of all, in octet order."""
+        katakana: list[tuple[int, str]] = []
+        for run in KATAKANA_RUN.finditer(data):
+            octets = run.group(1)
+            self.count += len(octets) - len(octets.translate(None, KATAKANA_OCTETS))
+            start = run.start(1)
+            for offset, octet in enumerate(octets):
+                if len(katakana) >= MAX_VENDOR:
+                    break
+                if 0x21 <= octet <= 0x5F:
+                    katakana.append((start + offset, chr(0xFF61 + octet - 0x21)))
+        return sorted(self.listed + katakana)[:MAX_VENDOR]
+
+
+def decode_iso2022jp_ms(data: bytes) -> tuple[str, list[tuple[int, str]], int]:
     """Decode Microsoft's ISO-2022-JP (CP50220/CP50221) through CP932.
 
-    Returns the text and the characters only CP932 reads, as (octet index,
-    character): NEC special characters (①, ㈱), IBM extensions, and half-width
-    katakana (``ESC ( I``).  Codes of JIS X 0208 decode as the stdlib's
-    iso2022_jp decodes them; JIS X 0212 (``ESC $ ( D``, ISO-2022-JP-1) is
-    refused, as readers of ISO-2022-JP refuse it.  Raises UnicodeDecodeError
+    Returns the text, the first ``MAX_VENDOR`` characters only CP932 reads, as
+    (octet index, character): NEC special characters (①, ㈱), IBM extensions,
+    and half-width katakana (``ESC ( I``), and how many there are in all.
+    Codes of JIS X 0208 decode as the stdlib's iso2022_jp decodes them; JIS X
+    0212 (``ESC $ ( D``, ISO-2022-JP-1) is refused, as readers of ISO-2022-JP
+    refuse it.  Raises UnicodeDecodeError
     at the first octet no reader reads, like a codec.  Runs at C speed: the
     stdlib's iso2022_jp_ext decodes, and a handler reads what it refuses.
     """
     jisx0212 = data.find(b"\x1b$(D")
     text = data if jisx0212 < 0 else data[:jisx0212]
     outer = getattr(_handled, "vendor", None)
-    _handled.vendor = vendor = []
+    _handled.vendor = vendor = _Vendor()
     try:
         decoded = text.decode("iso2022_jp_ext", CP932_HANDLER)
     except UnicodeDecodeError as error:
@@ -356,14 +391,8 @@ def decode_iso2022jp_ms(data: bytes) -> tuple[str, list[tuple[int, str]]]:
         raise UnicodeDecodeError(
             "iso2022_jp", data, jisx0212, jisx0212 + 4, "JIS X 0212 is not in ISO-2022-JP"
         )
-    for run in KATAKANA_RUN.finditer(data):
-        vendor.extend(
-            (index, chr(0xFF61 + data[index] - 0x21))
-            for index in range(run.start(1), run.end(1))
-            if 0x21 <= data[index] <= 0x5F
-        )
-    vendor.sort()
-    return decoded, vendor
+    listed = vendor.first(data)
+    return decoded, listed, vendor.count
 
 
 # -- guessing ------------------------------------------------------------

@@ -213,25 +213,27 @@ def test_circled_digit_in_iso2022jp_decodes_through_cp932():
     data = KANJI + "会議は".encode("iso2022_jp")[3:-3] + b"-!" + "から".encode("iso2022_jp")[3:-3]
     data += ASCII + b"\r\n"
     assert not _stdlib_decodes(data, "iso2022_jp")
-    text, vendor = decode_iso2022jp_ms(data)
+    text, vendor, count = decode_iso2022jp_ms(data)
     assert text == "会議は①から\r\n"
-    assert vendor == [(9, "①")]
+    assert vendor == [(9, "①")] and count == 1
     result = decode(data, "iso2022_jp")
     assert result.ok and result.text == text and result.vendor == ((9, "①"),)
+    assert result.vendor_count == 1
 
 
 def test_cp50221_vendor_characters_and_katakana():
     data = KANJI + b"-j|b" + ASCII + b" x " + b"\x1b(I" + b"1" + ASCII + b"\r\n"
-    text, vendor = decode_iso2022jp_ms(data)
+    text, vendor, count = decode_iso2022jp_ms(data)
     assert text == "㈱髙 x ｱ\r\n"
-    assert vendor == [(3, "㈱"), (5, "髙"), (16, "ｱ")]
+    assert vendor == [(3, "㈱"), (5, "髙"), (16, "ｱ")] and count == 3
 
 
 def test_iso2022jp_route_runs_at_codec_speed():
     line = KANJI + b"-!$3$s$K$A$O" + ASCII + b" abc\r\n"  # "①こんにちは abc"
     data = line * 50_000  # 1.1 MB, a vendor character on every line
     result = decode(data, "iso2022_jp")
-    assert result.ok and len(result.vendor) == 50_000
+    assert result.ok and result.vendor_count == 50_000
+    assert len(result.vendor) == 100  # the first MAX_VENDOR listed, the rest counted
     assert result.vendor[1] == (len(line) + 3, "①")
     # The codec decodes in C: Python is called a few times per vendor character
     # (three today), never per octet; standard text is one codec call.  The time:
@@ -241,9 +243,21 @@ def test_iso2022jp_route_runs_at_codec_speed():
     assert calls(decode, standard, "iso2022_jp") <= 10
 
 
+def test_vendor_characters_are_counted_all_and_listed_first_in_octet_order():
+    # 10 MB of half-width katakana listed in full took 1.8 GB (benchmark jp-katakana).
+    katakana_line = b"\x1b(I" + b"1" * 60 + ASCII + b"\r\n"
+    nec_line = KANJI + b"-!" + ASCII + b"\r\n"
+    data = nec_line + katakana_line * 1000 + nec_line
+    text, vendor, count = decode_iso2022jp_ms(data)
+    assert count == 2 + 60_000 and text.count("ｱ") == 60_000
+    assert len(vendor) == 100
+    assert vendor[0] == (3, "①") and vendor[1] == (len(nec_line) + 3, "ｱ")
+    assert vendor == sorted(vendor)
+
+
 def test_iso2022jp_route_matches_the_stdlib_on_standard_text():
     data = NEKO.encode("iso2022_jp") + b"\x1b(J\\~" + ASCII
-    assert decode_iso2022jp_ms(data) == (data.decode("iso2022_jp"), [])
+    assert decode_iso2022jp_ms(data) == (data.decode("iso2022_jp"), [], 0)
 
 
 @pytest.mark.parametrize(
