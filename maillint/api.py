@@ -179,13 +179,15 @@ def lint_path(
     select: Codes = None,
     ignore: Codes = None,
     line_endings: Literal["auto", "wire", "stored"] = "auto",
+    include: Sequence[str] | None = None,
 ) -> list[Report]:
     """Lint a file or a folder as ``maillint check PATH`` does: one report per message.
 
     A file gives one report, or one per message when it is an mbox (each with
     its ``index`` and its lines counted in the whole file); a folder gives every
     message file below it (``*.eml``, ``*.mbox``, files without a suffix,
-    Maildir messages), in the CLI's order.  Files are in their stored form by
+    Maildir messages, and names matching an ``include`` glob such as
+    ``"*.txt"``), in the CLI's order.  Files are in their stored form by
     default (``line_endings="auto"``).  I/O problems raise OSError: a missing
     path FileNotFoundError, an unreadable file inside a folder OSError naming it.
     """
@@ -197,9 +199,10 @@ def lint_path(
     if not os.path.exists(name):
         raise FileNotFoundError(2, "No such file or directory", name)
     resolved = resolve_profile(profile, _codes(select), _codes(ignore))
-    options = LintOptions(line_endings=line_endings)
+    globs = tuple(include or ())
+    options = LintOptions(line_endings=line_endings, include=globs)
     reports: list[Report] = []
-    for item in expand([name]):
+    for item in expand([name], globs):
         if isinstance(item, InputError):
             raise OSError(f"{item.path}: {item.message}")
         found, errors = lint_file(item, resolved, options)

@@ -281,6 +281,14 @@ def _lint_options(function: F) -> F:
     "mboxo (only >From is unquoted), none (lint as stored).",
 )
 @click.option(
+    "--include",
+    "include",
+    multiple=True,
+    metavar="GLOB",
+    help="Also lint files in folders whose name matches GLOB, e.g. '*.txt' (repeatable; "
+    "adds to the configuration file's 'include').",
+)
+@click.option(
     "--progress/--no-progress",
     default=None,
     help="Progress bar on standard error [default: on a terminal, when the report "
@@ -306,6 +314,7 @@ def check(
     isolated,
     carrier,
     mbox_quoting,
+    include,
     progress,
 ) -> None:
     """Lint messages: .eml files, folders, Maildirs, mboxes (also .gz), or - for standard input."""
@@ -320,6 +329,7 @@ def check(
             carrier=carrier,
             keep_source=bool(NEEDS_SOURCE & {fmt, *(name for name, _ in output_formats)}),
             mbox_quoting=mbox_quoting,
+            include=config.include + tuple(include),
         )
         bar = ProgressBar(sys.stderr) if _show_progress(progress, fmt, output) else None
         try:
@@ -352,7 +362,27 @@ def check(
     extra_options = RenderOptions(statistics=statistics, quiet=quiet, fail_on=threshold)
     for name, path in output_formats:
         _write_report(path, FORMATS[name](results, extra_options))
+    _note_empty_folders(paths, results)
     _exit_with(results, threshold, exit_zero)
+
+
+def _note_empty_folders(paths: tuple[str, ...], results: Results) -> None:
+    """Say so when folders were given and no message was found in them.
+
+    A folder of ``*.txt`` messages otherwise gives "0 messages" and exit 0,
+    which reads as "all clean"; the note says which names a folder walk
+    takes and how to add others.
+    """
+    if results.reports or results.errors:
+        return
+    folders = [path for path in paths if path != "-" and os.path.isdir(path)]
+    if folders:
+        click.echo(
+            f"maillint: note: no message files found in {', '.join(folders)}: folders are "
+            "searched for *.eml, *.mbox, *.mbx, *.mail (also .gz), files without a suffix "
+            "and Maildir messages; --include GLOB adds other names (e.g. '*.txt')",
+            err=True,
+        )
 
 
 @main.command("rules")

@@ -28,6 +28,7 @@ class Config:
     ignore: tuple[str, ...] = ()
     fail_on: str | None = None
     line_endings: str | None = None
+    include: tuple[str, ...] = ()
     rules: dict = field(default_factory=dict)
 
 
@@ -44,12 +45,12 @@ def find_config(start: Path | None = None) -> Path | None:
     return None
 
 
-def _string_list(path: Path, key: str, value: object) -> tuple[str, ...]:
+def _string_list(path: Path, key: str, value: object, what: str = "rule codes") -> tuple[str, ...]:
     if isinstance(value, str):
         return tuple(v for v in value.replace(" ", "").split(",") if v)
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return tuple(value)
-    raise ProfileError(f"{where(path, key)}: {key!r} must be a list of rule codes")
+    raise ProfileError(f"{where(path, key)}: {key!r} must be a list of {what}")
 
 
 def _choice(path: Path, key: str, value: object, choices: tuple[str, ...]) -> str:
@@ -89,5 +90,6 @@ def load_config(path: Path | None) -> Config:
             if "line-endings" in data
             else None
         ),
+        include=_string_list(path, "include", data.get("include", []), "file name globs"),
         rules=dict(data.get("rules", {})),
     )

@@ -26,6 +26,7 @@ Line numbers do not change (unquoting never removes a line break).
 
 from __future__ import annotations
 
+import fnmatch
 import gzip
 import os
 import stat
@@ -99,15 +100,17 @@ def _is_maildir_message(path: Path) -> bool:
     return parent.name in ("cur", "new") and (parent.parent / "tmp").is_dir()
 
 
-def _looks_like_message_file(path: Path) -> bool:
+def _looks_like_message_file(path: Path, include: tuple[str, ...] = ()) -> bool:
     if path.name.startswith("."):
         return False
+    if any(fnmatch.fnmatchcase(path.name, pattern) for pattern in include):
+        return True
     if path.suffix.lower() in COMPRESSED_SUFFIXES:
         path = path.with_suffix("")  # message.eml.gz, box.mbox.gz, 1700000000.M1P2.host.gz
     return path.suffix.lower() in MESSAGE_SUFFIXES or not path.suffix or _is_maildir_message(path)
 
 
-def expand(paths: list[str]) -> Iterator[str | InputError]:
+def expand(paths: list[str], include: tuple[str, ...] = ()) -> Iterator[str | InputError]:
     """Files to read, in a stable order: given files as they are, folders walked.
 
     A file named explicitly is always linted, whatever it is (a FIFO or
@@ -118,7 +121,9 @@ def expand(paths: list[str]) -> Iterator[str | InputError]:
     opening one could wait forever.  A Maildir's ``tmp/`` (messages still
     being delivered) is skipped.  Symbolic links to folders are not followed
     (a link loop cannot hang the walk); a name that cannot be looked up (a
-    dangling link, a link loop) is an error line saying why.
+    dangling link, a link loop) is an error line saying why.  ``include``
+    adds glob patterns of other file names to lint in folders (``*.txt``,
+    as the stdlib's test messages are named), matched case-sensitively.
     """
     for name in paths:
         if name == "-":
@@ -130,12 +135,12 @@ def expand(paths: list[str]) -> Iterator[str | InputError]:
             yield InputError(name, _describe(exc))
             continue
         if stat.S_ISDIR(mode):
-            yield from _walk(Path(name))
+            yield from _walk(Path(name), include)
         else:
             yield name
 
 
-def _walk(folder: Path) -> Iterator[str | InputError]:
+def _walk(folder: Path, include: tuple[str, ...] = ()) -> Iterator[str | InputError]:
     errors: list[InputError] = []
 
     def on_error(exc: OSError) -> None:
@@ -150,7 +155,7 @@ def _walk(folder: Path) -> Iterator[str | InputError]:
         errors.clear()
         for file_name in sorted(files):
             path = Path(root, file_name)
-            if not _looks_like_message_file(path):
+            if not _looks_like_message_file(path, include):
                 continue
             try:
                 mode = os.stat(path).st_mode  # through a link: what would be read

@@ -25,7 +25,7 @@ from maillint.registry import Rule, all_rules
 
 PROFILE_KEYS = {"description", "extends", "rules", "carrier", "domains"}
 DEFAULT_PROFILE = "default.toml"
-CONFIG_KEYS = {"profile", "select", "ignore", "fail-on", "line-endings", "rules"}
+CONFIG_KEYS = {"profile", "select", "ignore", "fail-on", "line-endings", "include", "rules"}
 
 
 class ProfileError(ValueError):

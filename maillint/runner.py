@@ -79,6 +79,7 @@ class LintOptions:
     keep_source: bool = False  # keep each message's octets on its report (HTML shows them)
     carrier: str = "auto"  # carrier profiles: auto, none or a profile name
     mbox_quoting: str = "mboxrd"  # how >From lines of an mbox are unquoted: mboxrd, mboxo, none
+    include: tuple[str, ...] = ()  # globs of other file names to lint inside folders
 
     def build_profile(self) -> Profile:
         """Resolve the profile: named or given file, config overrides, select/ignore."""
@@ -440,7 +441,7 @@ def run(
     """
     profile = options.build_profile()  # a bad profile fails here, before any work
     results = Results(profile.name)
-    items = list(expand(list(paths)))
+    items = list(expand(list(paths), options.include))
     total = sum(_file_size(i) for i in items if isinstance(i, str) and i != "-") if progress else 0
     tasks = make_tasks(items, options, stdin=stdin, stdin_filename=stdin_filename)
     weights: deque[int] = deque()
@@ -488,7 +489,7 @@ def lint_partition(paths: Iterable[str], options: LintOptions | None = None) -> 
         _PARTITION_PROFILE = (options, options.build_profile())
     profile = _PARTITION_PROFILE[1]
     rows: list[dict] = []
-    for item in expand([os.fspath(p) for p in paths]):
+    for item in expand([os.fspath(p) for p in paths], options.include):
         if isinstance(item, InputError):
             rows.append({"path": item.path, "error": item.message})
             continue

@@ -223,6 +223,14 @@ def test_lint_path_of_a_folder(tmp_path):
     assert [len(r.findings) for r in reports] == [0, 1]
 
 
+def test_lint_path_of_a_folder_takes_include_globs(tmp_path):
+    (tmp_path / "a.eml").write_bytes(LONG)
+    (tmp_path / "msg_1.txt").write_bytes(LONG)
+    assert [Path(r.path).name for r in lint_path(tmp_path)] == ["a.eml"]
+    found = lint_path(tmp_path, include=["*.txt"])
+    assert [Path(r.path).name for r in found] == ["a.eml", "msg_1.txt"]
+
+
 def test_lint_path_takes_a_profile_object(tmp_path):
     (tmp_path / "long.eml").write_bytes(LONG)
     profile = maillint.load_profile("default")

@@ -266,3 +266,48 @@ def test_python_dash_m_and_real_exit_status(files, tmp_path):
         env=env,
     )
     assert result.returncode == 1 and "LN001" in result.stdout
+
+
+# --- folders of messages with other names: --include, and the note ------------------
+
+
+def txt_folder(tmp_path):
+    """A folder as the stdlib's test messages are kept: *.txt, and one .eml."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "msg_01.txt").write_bytes(LONG)
+    (folder / "msg_02.txt").write_bytes(LONG)
+    (folder / "image.png").write_bytes(b"\x89PNG\r\n")
+    return folder
+
+
+def test_a_folder_of_txt_messages_gets_a_note_not_silence(tmp_path):
+    folder = txt_folder(tmp_path)
+    result = invoke("check", "--isolated", str(folder))
+    assert result.exit_code == 0
+    assert "in 0 messages" in result.stdout
+    assert result.stderr.startswith(f"maillint: note: no message files found in {folder}: ")
+    assert "--include GLOB" in result.stderr
+
+
+def test_include_adds_file_names_to_the_folder_walk(tmp_path):
+    folder = txt_folder(tmp_path)
+    result = invoke("check", "--isolated", "--include", "*.txt", str(folder))
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    linted = sorted({line.split(":")[0] for line in lines if ": LN001" in line})
+    assert linted == [str(folder / "msg_01.txt"), str(folder / "msg_02.txt")]
+    assert "note:" not in result.stderr
+
+
+def test_include_in_the_configuration_file_and_on_the_command_line_add_up(tmp_path):
+    folder = txt_folder(tmp_path)
+    (folder / "msg_03.msg").write_bytes(LONG)
+    config = tmp_path / ".maillint.toml"
+    config.write_text('include = ["*.txt"]\n', encoding="utf-8")
+    result = invoke("check", "--config", str(config), "--include", "*.msg", "-q", str(folder))
+    names = {Path(line.split(":")[0]).name for line in result.stdout.splitlines()}
+    assert names == {"msg_01.txt", "msg_02.txt", "msg_03.msg"}
+    config.write_text("include = [1]\n", encoding="utf-8")
+    bad = invoke("check", "--config", str(config), str(folder))
+    assert bad.exit_code == 2 and "'include' must be a list of file name globs" in bad.stderr
