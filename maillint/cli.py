@@ -200,6 +200,18 @@ def _carrier_option(function: F) -> F:
     )(function)
 
 
+def _include_option(function: F) -> F:
+    """--include, for `check` and `fix`: other file names to take inside folders."""
+    return click.option(
+        "--include",
+        "include",
+        multiple=True,
+        metavar="GLOB",
+        help="Also take files in folders whose name matches GLOB, e.g. '*.txt' (repeatable; "
+        "adds to the configuration file's 'include').",
+    )(function)
+
+
 def _config_options(function: F) -> F:
     """--config and --isolated: every command that lints reads the configuration file."""
     return _options(
@@ -280,14 +292,7 @@ def _lint_options(function: F) -> F:
     help="How an mbox quotes body lines starting 'From ': mboxrd (>+From loses one >), "
     "mboxo (only >From is unquoted), none (lint as stored).",
 )
-@click.option(
-    "--include",
-    "include",
-    multiple=True,
-    metavar="GLOB",
-    help="Also lint files in folders whose name matches GLOB, e.g. '*.txt' (repeatable; "
-    "adds to the configuration file's 'include').",
-)
+@_include_option
 @click.option(
     "--progress/--no-progress",
     default=None,
@@ -685,6 +690,7 @@ def mailpit_command(
     help="Repair signed content too (DKIM-Signature, multipart/signed), breaking the signature.",
 )
 @_carrier_option
+@_include_option
 @click.option("-q", "--quiet", is_flag=True, help="Say nothing on standard error but errors.")
 def fix_command(
     paths,
@@ -701,17 +707,20 @@ def fix_command(
     add_missing,
     force,
     carrier,
+    include,
     quiet,
 ) -> None:
     """Repair what can be repaired without changing what a message says.
 
     The fixed message goes to standard output, to -o FILE, or back into each
-    file with --in-place; --diff shows the changes instead. What was fixed, what
+    file with --in-place; --diff shows the changes instead. A folder is walked
+    as `check` walks it (with --in-place or --diff). What was fixed, what
     was not (and why) and what remains are reported on standard error. Exit
     status: 0 when nothing at --fail-on remains, 1 when something does, 2 on
     usage or I/O errors.
     """
     from maillint import fix as fixing
+    from maillint.inputs import InputError, expand
     from maillint.runner import write_atomic
 
     if in_place and (output or show_diff):
@@ -720,6 +729,8 @@ def fix_command(
         raise click.UsageError("--in-place needs files, not standard input")
     if len(paths) > 1 and not (in_place or show_diff):
         raise click.UsageError("several files need --in-place or --diff")
+    if not (in_place or show_diff) and any(p != "-" and os.path.isdir(p) for p in paths):
+        raise click.UsageError("a folder needs --in-place or --diff")
     try:
         lint_profile, config = _serve_profile(profile, select, ignore, config_path, isolated)
     except ProfileError as exc:
@@ -735,7 +746,11 @@ def fix_command(
     )
     reports = []
     failed = False
-    for path in paths:
+    for path in expand(list(paths), config.include + tuple(include)):
+        if isinstance(path, InputError):
+            _echo_error(f"{path.path}: cannot read: {path.message}")
+            failed = True
+            continue
         try:
             data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
         except OSError as exc:

@@ -969,6 +969,26 @@ def test_cli_usage_and_io_errors_exit_two(tmp_path):
     assert invoke("--diff", str(one), str(two)).exit_code == 0
 
 
+def test_cli_fixes_a_folder_as_check_walks_it(tmp_path):
+    folder = tmp_path / "templates"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.eml").write_bytes(BROKEN)
+    (folder / "sub" / "b.eml").write_bytes(BROKEN)
+    (folder / "c.txt").write_bytes(BROKEN)
+    (folder / "fine.eml").write_bytes(msg())
+    assert invoke(str(folder)).exit_code == 2  # a folder needs --in-place or --diff
+    diff = invoke("--diff", str(folder))
+    assert diff.exit_code == 0
+    assert f"--- {folder / 'a.eml'}" in diff.stdout
+    assert f"--- {folder / 'sub' / 'b.eml'}" in diff.stdout
+    assert "c.txt" not in diff.stdout and "fine.eml" not in diff.stdout
+    assert invoke("--in-place", "--include", "*.txt", str(folder)).exit_code == 0
+    for name in ("a.eml", "sub/b.eml", "c.txt"):
+        assert (folder / name).read_bytes() != BROKEN
+        assert not codes((folder / name).read_bytes()) & {"HD006", "LN003"}
+    assert (folder / "fine.eml").read_bytes() == msg()
+
+
 def test_missing_charset_is_never_guessed_as_utf16():
     """Found by the long fuzz run: CS003's repair declared UTF-16-BE for NUL-heavy
     octets, then LN009's final newline made the text undecodable (a new CS002)."""
