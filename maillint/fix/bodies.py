@@ -17,9 +17,8 @@ from maillint.findings import Finding
 from maillint.fix.context import (
     CTE,
     IDENTITY,
-    WSP,
     Context,
-    _content_end,
+    _append_params,
     _header_insert,
     _mime_version_needed,
     _part_label,
@@ -152,18 +151,7 @@ def _add_charset(ctx: Context, part: Part) -> Fix:
         parsed = part.content_type
         if parsed is None or parsed.problems:
             raise _Refused("its Content-Type does not parse (MM002)")
-        value = header_field.value
-        kept = value.rstrip(WSP)
-        if kept.endswith(b";"):
-            kept = kept[:-1].rstrip(WSP)
-        start = header_field.offset_of(len(kept)) if kept else header_field.value_offset
-        end = _content_end(ctx.source, header_field)
-        last_line = ctx.source.line(header_field.last_line)
-        column = start - last_line.start if start >= last_line.start else len(kept)
-        addition = b"; charset=" + label
-        if column + len(addition) > int(ctx.param("LN002", "max-chars", 78)):
-            addition = b";" + ctx.eol + b" charset=" + label
-        edits: tuple[Edit, ...] = (Edit(start, end, addition),)
+        edits: tuple[Edit, ...] = (_append_params(ctx, header_field, [b"charset=" + label]),)
         adds: tuple[str, ...] = ()
     else:
         extra = _mime_version_needed(ctx, part)

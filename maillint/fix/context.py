@@ -278,6 +278,29 @@ def _content_end(source, header_field: HeaderField) -> int:
     return header_field.end - len(_line_terminator(source, header_field.last_line))
 
 
+def _append_params(ctx: Context, header_field: HeaderField, params: list[bytes]) -> Edit:
+    """An edit that adds parameters at the end of a field, folding before each
+    one that would make its line too long."""
+    limit = int(ctx.param("LN002", "max-chars", 78))
+    value = header_field.value
+    kept = value.rstrip(WSP)
+    if kept.endswith(b";"):
+        kept = kept[:-1].rstrip(WSP)
+    start = header_field.offset_of(len(kept)) if kept else header_field.value_offset
+    end = _content_end(ctx.source, header_field)
+    line_start = ctx.source.starts[ctx.source.line_index_at(start)]
+    column = start - line_start
+    out = b""
+    for param in params:
+        first_line = param.split(ctx.eol, 1)[0]
+        if column + 2 + len(first_line) > limit:
+            out += b";" + ctx.eol + b" " + param
+        else:
+            out += b"; " + param
+        column = len(out.rsplit(ctx.eol, 1)[-1]) if ctx.eol in out else column + 2 + len(param)
+    return Edit(start, end, out)
+
+
 def _is_root(ctx: Context, part: Part) -> bool:
     return part is ctx.message.mime
 

@@ -14,9 +14,8 @@ from collections.abc import Iterator
 from maillint.charsets import codec_for, mime_name
 from maillint.findings import Finding
 from maillint.fix.context import (
-    WSP,
     Context,
-    _content_end,
+    _append_params,
     _header_insert,
     _is_root,
     _part_label,
@@ -109,29 +108,6 @@ def _carrier_charsets(ctx: Context) -> list[str]:
         for setting in (overlay.settings.get("CR005") for overlay in ctx.overlays)
     )
     return [str(label) for label in found] if on and isinstance(found, list | tuple) else []
-
-
-def _append_params(ctx: Context, header_field: HeaderField, params: list[bytes]) -> Edit:
-    """An edit that adds parameters at the end of a field, folding before each
-    one that would make its line too long."""
-    limit = int(ctx.param("LN002", "max-chars", 78))
-    value = header_field.value
-    kept = value.rstrip(WSP)
-    if kept.endswith(b";"):
-        kept = kept[:-1].rstrip(WSP)
-    start = header_field.offset_of(len(kept)) if kept else header_field.value_offset
-    end = _content_end(ctx.source, header_field)
-    line_start = ctx.source.starts[ctx.source.line_index_at(start)]
-    column = start - line_start
-    out = b""
-    for param in params:
-        first_line = param.split(ctx.eol, 1)[0]
-        if column + 2 + len(first_line) > limit:
-            out += b";" + ctx.eol + b" " + param
-        else:
-            out += b"; " + param
-        column = len(out.rsplit(ctx.eol, 1)[-1]) if ctx.eol in out else column + 2 + len(param)
-    return Edit(start, end, out)
 
 
 def _file_text(name) -> str:
