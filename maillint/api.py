@@ -14,18 +14,22 @@ the same code ``smtplib.SMTP.send_message`` runs).
 from __future__ import annotations
 
 import copy
-import email.generator
-import email.utils
 import io
 import os
 import re
 from collections.abc import Sequence
-from email.message import Message
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from maillint.engine import Report, lint_bytes
 from maillint.findings import Finding, Severity
 from maillint.profiles import Profile
+
+if TYPE_CHECKING:
+    from email.message import Message
+
+# The email package is imported where a message object is handled, not here:
+# `maillint check` never needs it, and email.generator with its imports
+# (email.utils, socket, urllib) was a tenth of the command's start-up.
 
 FailOn = Severity | Literal["error", "warning", "info", "never"] | None
 """A threshold: a severity (or its name), or ``"never"``/None for "never fail"."""
@@ -104,6 +108,9 @@ def wire_message(
     Resent-Bcc are left out of the octets.  Raises ValueError, like smtplib,
     for a message with more than one Resent- block.
     """
+    import email.generator
+    import email.utils
+
     resent = msg.get_all("Resent-Date")
     if resent is None:
         prefix = ""
@@ -226,6 +233,8 @@ def check(
     object (linted as ``lint_message`` does).  The report comes back when the
     message passes, so that warnings below the threshold can still be shown.
     """
+    from email.message import Message
+
     if isinstance(raw, Message):
         report = lint_message(raw, profile=profile, select=select, ignore=ignore)
     else:

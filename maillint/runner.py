@@ -29,8 +29,6 @@ import traceback
 from bisect import bisect_left, bisect_right
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from itertools import chain
 from pathlib import Path
@@ -378,6 +376,11 @@ def _in_pool(tasks: Iterator[Task], options: LintOptions, jobs: int) -> Iterator
     say) costs its task an error line per input; the pool is then broken, and
     so is every task after it.
     """
+    # Imported here: one process (small runs, -j 1) never needs them, and they
+    # were a tenth of the command's start-up.
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(options,)) as pool:
         pending: deque[tuple[Task, Future[Outcome] | None]] = deque()
 
