@@ -97,6 +97,9 @@ class Part:
     cut: int | None = None  # the delimiter line of the first child not made (max-parts)
     decoded: bytes | None = None  # the transfer-decoded body, once computed (decode.py)
     _content_type: ParsedValue | None = None
+    # "maintype/subtype" as declared, "" when absent or unreadable; None until
+    # first asked.  Rules ask a part's type tens of times per message.
+    _declared_type: str | None = None
 
     @property
     def content_type(self) -> ParsedValue | None:
@@ -110,14 +113,20 @@ class Part:
     @property
     def type(self) -> str:
         """``maintype/subtype``, lowercased; the default when absent or unreadable."""
-        parsed = self.content_type
-        if parsed is None or not parsed.maintype or not parsed.subtype:
-            return self.default_type
-        return f"{parsed.maintype}/{parsed.subtype}"
+        declared = self._declared_type
+        if declared is None:
+            parsed = self.content_type
+            declared = (
+                f"{parsed.maintype}/{parsed.subtype}"
+                if parsed is not None and parsed.maintype and parsed.subtype
+                else ""
+            )
+            self._declared_type = declared
+        return declared or self.default_type
 
     @property
     def maintype(self) -> str:
-        return self.type.split("/", 1)[0]
+        return self.type.partition("/")[0]
 
     @property
     def is_multipart(self) -> bool:
