@@ -147,10 +147,7 @@ def encode_raw_names(ctx: Context, header_field: HeaderField, hint: str | None) 
         for param in raw
     ):
         raise _Refused("8-bit octets outside a plain name or filename parameter")
-    outside = text
-    for param in raw:
-        outside = outside.replace(param.raw, "", 1)
-    if not outside.isascii():
+    if not _without(text, raw).isascii():
         raise _Refused("8-bit octets outside a plain name or filename parameter")
     octets = [param.value.encode("ascii", "surrogateescape") for param in raw]
     codec = _read_octets(octets, hint)
@@ -171,6 +168,15 @@ def encode_raw_names(ctx: Context, header_field: HeaderField, hint: str | None) 
         f"{header_field.name}: raw 8-bit {names} written in {form.upper().replace('RFC', 'RFC ')}"
         f" form (octets read as {mime_name(codec)})",
     )
+
+
+def _without(text: str, params: list[Param]) -> str:
+    """A field's text with ``params`` (name, ``=`` and value as written) cut out."""
+    pieces, position = [], 0
+    for start, end in sorted((p.index, text.index(p.raw, p.index) + len(p.raw)) for p in params):
+        pieces.append(text[position:start])
+        position = end
+    return "".join(pieces) + text[position:]
 
 
 def _replace_param(
