@@ -221,12 +221,19 @@ def _field_problems(
     )
 
 
-def _repeated_fields(fields: list[HeaderField], part: Part) -> Iterator[Hit]:
-    """Every field after the first of the same name."""
-    first = fields[0].value.strip(WHITE_SPACE)
+def _stripped(header_field: HeaderField) -> bytes:
+    return header_field.value.strip(WHITE_SPACE)
+
+
+def repeated_fields(
+    fields: list[HeaderField], part: Part, same: Callable[[HeaderField], object] = _stripped
+) -> Iterator[Hit]:
+    """Every field after the first of the same name (MM002, MM009, TE001);
+    ``same`` gives what two fields must share to say the same thing."""
+    first = same(fields[0])
     for header_field in fields[1:]:
         name = header_field.name
-        if header_field.value.strip(WHITE_SPACE) == first:
+        if same(header_field) == first:
             text = f"second {name} field, the same as the first"
         else:
             text = f"second {name} field with another value: readers disagree on which applies"
@@ -362,7 +369,7 @@ def invalid_content_type(message: ParsedMessage, params: Mapping[str, object]) -
             yield from _field_problems(header_field, parsed, "Content-Type", part)
             yield from _repeated_params(header_field, parsed, part)
         if len(fields) > 1:
-            yield from _repeated_fields([header_field for header_field, _ in fields], part)
+            yield from repeated_fields([header_field for header_field, _ in fields], part)
 
 
 # -- MM003 to MM007: boundaries and delimiters -------------------------------
@@ -699,7 +706,7 @@ def invalid_content_disposition(
                 )
             yield from _repeated_params(header_field, parsed, part)
         if len(fields) > 1:
-            yield from _repeated_fields([header_field for header_field, _ in fields], part)
+            yield from repeated_fields([header_field for header_field, _ in fields], part)
 
 
 # -- MM010 -------------------------------------------------------------------

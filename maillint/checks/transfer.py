@@ -20,10 +20,11 @@ from itertools import compress, count
 from operator import itemgetter, not_
 
 from maillint.checks.examples import message
+from maillint.checks.structure import repeated_fields
 from maillint.decode import body_span
 from maillint.findings import Hit, Severity
 from maillint.mime import Part, mechanism
-from maillint.parse import HeaderField, ParsedMessage
+from maillint.parse import ParsedMessage
 from maillint.registry import rule
 from maillint.source import Source
 
@@ -206,21 +207,7 @@ def unknown_transfer_encoding(
                 part=part.path or None,
             )
         if len(fields) > 1:
-            yield from _repeated_encodings(fields, part)
-
-
-def _repeated_encodings(fields: list[HeaderField], part: Part) -> Iterator[Hit]:
-    """Every Content-Transfer-Encoding field after the first, at its name."""
-    first = mechanism(fields[0])[0]
-    for header_field in fields[1:]:
-        if mechanism(header_field)[0] == first:
-            text = f"second {header_field.name} field, the same as the first"
-        else:
-            text = (
-                f"second {header_field.name} field with another mechanism: "
-                "readers disagree on which applies"
-            )
-        yield Hit(header_field.start, text, field=header_field.name, part=part.path or None)
+            yield from repeated_fields(fields, part, same=lambda f: mechanism(f)[0])
 
 
 @rule(

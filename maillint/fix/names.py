@@ -196,8 +196,6 @@ def _replace_param(
     first_line = written.split(ctx.eol, 1)[0]
     fits = column == 0 or column + 1 + len(first_line) <= limit  # column 0: a continuation line
     lead = b" " if fits else ctx.eol + b" "
-    if start == param.index and lead == b" " and text[start - 1 : start] != ";":
-        lead = b""
     return Edit(offset, header_field.offset_of(end - 1) + 1, lead + written)
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from maillint.charsets import codec_for, decode, guess, mime_name, reader_codec
 from maillint.checks.addresses import ADDRESS_FIELDS, ATOM, QUOTED, parse_addresses, tokenize
 from maillint.checks.encoded_words import ADDRESS, TEXT, WORD, _field_kind, field_words
+from maillint.checks.headers import PARAMETER_FIELDS
 from maillint.findings import Finding
 from maillint.fix.context import (
     EIGHT_BIT,
@@ -49,8 +50,6 @@ QUOTED_PAIR = re.compile(rb"\\(.)", re.DOTALL)
 # Q text safe in every place a word may stand, a display name included
 # (RFC 2047 5(3)): letters, digits and ! * + - /.
 Q_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!*+-/")
-# Fields whose 8-bit text is a parameter value (a file name): RFC 2231, not RFC 2047.
-PARAMETER_FIELDS = frozenset({"content-type", "content-disposition"})
 UNSTRUCTURED_ENCODABLE = frozenset(
     {"subject", "comments", "content-description", "organization", "thread-topic"}
 )
@@ -377,7 +376,11 @@ def _pads(value: bytes, start: int, end: int) -> tuple[bytes, bytes]:
 
 @repairs("HD006")
 def encode_8bit_header(ctx: Context, findings: list[Finding]) -> Iterator[Fix | Skip]:
-    """Raw 8-bit text in unstructured fields and display names becomes RFC 2047 words."""
+    """Raw 8-bit text in unstructured fields and display names becomes RFC 2047 words; raw
+    file names in Content-Type and Content-Disposition are rewritten by ``names``."""
+    # Imported here: names borrows this module's encoded-word writer.
+    from maillint.fix.names import encode_raw_names
+
     hint = _message_charset(ctx.message)
     for finding in findings:
         header_field = ctx.field_of(finding)
@@ -386,9 +389,6 @@ def encode_8bit_header(ctx: Context, findings: list[Finding]) -> Iterator[Fix | 
             continue
         try:
             if header_field.key in PARAMETER_FIELDS:
-                # Imported here: names borrows this module's encoded-word writer.
-                from maillint.fix.names import encode_raw_names
-
                 yield encode_raw_names(ctx, header_field, hint)
             else:
                 yield _encode_field(ctx, header_field, hint)
